@@ -1,0 +1,89 @@
+#pragma once
+// The only place besides rank_stats that touches MPI. Every function that
+// every rank of the communicator must call is marked COLLECTIVE.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <mpi.h>
+
+#include "pfsbench/error.hpp"
+
+namespace pfsbench {
+
+/// RAII MPI_Init_thread / MPI_Finalize. Threads may run I/O, but only the
+/// main thread calls MPI (MPI_THREAD_FUNNELED).
+class MpiSession {
+ public:
+  MpiSession(int* argc, char*** argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+  /// Ends every rank of the job; only for a rank stuck inside a collective.
+  [[noreturn]] static void abort(int code);
+};
+
+/// How the ranks are spread over nodes (nodes = shared-memory domains).
+struct NodeLayout {
+  int node_count = 1;
+  int node_index = 0;            ///< this rank's node, 0..node_count-1
+  int ranks_on_my_node = 1;
+  int local_rank = 0;            ///< rank within its node
+  std::vector<int> node_of_rank; ///< node index of every world rank
+  std::vector<std::string> hosts;///< one hostname per node, in node order
+  bool uniform = true;           ///< every node holds the same number of ranks
+};
+
+/// A non-owning view of an MPI communicator.
+class Comm {
+ public:
+  explicit Comm(MPI_Comm comm = MPI_COMM_WORLD);
+  int rank() const noexcept { return rank_; }
+  int size() const noexcept { return size_; }
+  bool is_root() const noexcept { return rank_ == 0; }
+  MPI_Comm raw() const noexcept { return comm_; }
+
+  /// COLLECTIVE. Barrier.
+  void barrier() const;
+  /// COLLECTIVE. True when `ok` is true on every rank.
+  bool all_ok(bool ok) const;
+  /// COLLECTIVE. Agrees on the outcome of a step: when any rank passes a
+  /// non-ok code, every rank throws CollectiveError with the most severe
+  /// code; on rank 0 it carries the messages of all failing ranks.
+  void agree(ExitCode local, const std::string& message = {}) const;
+
+  /// COLLECTIVE. Element-wise reductions to every rank.
+  void allreduce_max(std::vector<double>& values) const;
+  void allreduce_min(std::vector<double>& values) const;
+  void allreduce_sum(std::vector<std::uint64_t>& values) const;
+  double allreduce_max(double v) const;
+  double allreduce_min(double v) const;
+  std::uint64_t allreduce_sum(std::uint64_t v) const;
+  std::uint64_t allreduce_max(std::uint64_t v) const;
+  /// COLLECTIVE. Element-wise sum of `values` into rank 0 (others unchanged).
+  void reduce_sum_to_root(std::vector<std::uint64_t>& values) const;
+
+  /// COLLECTIVE. Every rank's value, in rank order, on rank 0 (empty elsewhere).
+  std::vector<double> gather(double value) const;
+  std::vector<std::uint64_t> gather(std::uint64_t value) const;
+  std::vector<std::string> gather(const std::string& value) const;
+  /// COLLECTIVE. Every rank's value on every rank.
+  std::vector<int> allgather(int value) const;
+  /// COLLECTIVE. Rank 0's value on every rank.
+  void bcast(std::string& value) const;
+  void bcast(std::uint64_t& value) const;
+
+  /// COLLECTIVE. Node layout from MPI_Comm_split_type(MPI_COMM_TYPE_SHARED).
+  NodeLayout node_layout() const;
+
+ private:
+  MPI_Comm comm_;
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+/// "Open MPI v4.1.4, ..." from MPI_Get_library_version (first line).
+std::string mpi_library_version();
+
+}  // namespace pfsbench

@@ -1,0 +1,100 @@
+#pragma once
+// The frame every tool runs in: parse, validate, capture the environment,
+// run, report, write the document, map the outcome to an exit code. A
+// tool's main() is one line: `return pfsbench::tool_main(tool, argc, argv);`
+//
+// Failure protocol: every step that may fail on some ranks only runs inside
+// RunContext::step(), which catches the error locally and then agrees on
+// the outcome with one all-reduce (Comm::agree). A failing rank never leaves
+// the others blocked: all ranks throw CollectiveError together, tool_main
+// writes the document with the phases that finished and returns the exit
+// code. Only an error thrown outside step() (a bug) ends in MPI_Abort.
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "pfsbench/cli.hpp"
+#include "pfsbench/mpi.hpp"
+#include "pfsbench/rank_stats.hpp"
+#include "pfsbench/result.hpp"
+
+namespace pfsbench {
+
+class RunContext {
+ public:
+  RunContext(const Comm& comm, CommonOptions common, std::ostream& out);
+
+  const Comm& comm;
+  CommonOptions common;
+  std::ostream& out;          ///< human output (stdout, or stderr under --json -)
+  RunResult result;           ///< meaningful on rank 0
+  ClockSync clock;
+  NodeLayout layout;
+  /// Command line, tool name etc. go here too; tool_main fills them.
+
+  bool quiet() const noexcept { return common.quiet; }
+  /// Progress and tables are printed by rank 0 unless --quiet.
+  bool verbose_root() const noexcept { return comm.is_root() && !common.quiet; }
+
+  /// COLLECTIVE. Runs `fn` on every rank, then agrees on the outcome: when
+  /// any rank threw (or a signal arrived), every rank throws CollectiveError.
+  template <class Fn>
+  void step(Fn&& fn) {
+    ExitCode code = ExitCode::kOk;
+    std::string message;
+    try {
+      fn();
+    } catch (const Error& e) {
+      code = e.code();
+      message = e.what();
+    } catch (const std::exception& e) {
+      code = ExitCode::kRuntime;
+      message = fmt_rank_message(e.what());
+    }
+    if (code == ExitCode::kOk) check_interrupt(code, message);
+    comm.agree(code, message);
+  }
+
+  /// Rank 0: appends a finished phase and rewrites the document as a
+  /// checkpoint (status "interrupted" until the run ends), so a job killed
+  /// later still leaves every finished phase on disk.
+  void add_phase(Phase phase);
+  /// Rank 0: records a warning (printed to stderr at the end).
+  void warn(const std::string& message);
+  /// Rank 0: rewrites the document at --json (no-op for "-" or none).
+  void checkpoint();
+
+ private:
+  std::string fmt_rank_message(const std::string& what) const;
+  void check_interrupt(ExitCode& code, std::string& message) const;
+};
+
+/// What a tool plugs into tool_main.
+class Tool {
+ public:
+  virtual ~Tool() = default;
+  virtual std::string name() const = 0;
+  virtual std::string description() const = 0;
+  /// Registers the tool's options (the common ones are added by tool_main).
+  virtual void add_options(CLI::App& app) = 0;
+  /// After parsing, before any I/O; the same on every rank. Throws UsageError.
+  virtual void validate() = 0;
+  /// Every resolved parameter, units in names.
+  virtual nlohmann::json config_json() const = 0;
+  /// The path whose filesystem the environment block describes.
+  virtual std::string target_path() const = 0;
+  /// COLLECTIVE. The run: appends phases to ctx.result as they finish and
+  /// does every fallible step inside ctx.step().
+  virtual void run(RunContext& ctx) = 0;
+  /// Rank 0, after the run (also after a failure): the summary table.
+  virtual void report(const RunContext& ctx, std::ostream& out) const = 0;
+};
+
+/// The whole program. Returns the exit code.
+int tool_main(Tool& tool, int argc, char** argv);
+
+}  // namespace pfsbench

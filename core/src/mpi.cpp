@@ -1,0 +1,209 @@
+#include "pfsbench/mpi.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace pfsbench {
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  int provided = 0;
+  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+}
+
+MpiSession::~MpiSession() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+void MpiSession::abort(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();
+}
+
+Comm::Comm(MPI_Comm comm) : comm_(comm) {
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+}
+
+void Comm::barrier() const { MPI_Barrier(comm_); }
+
+bool Comm::all_ok(bool ok) const {
+  int local = ok ? 1 : 0;
+  int global = 0;
+  MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_MIN, comm_);
+  return global == 1;
+}
+
+void Comm::agree(ExitCode local, const std::string& message) const {
+  int mine = severity(local);
+  int worst = 0;
+  MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, comm_);
+  if (worst == 0) return;
+  // Collect the failing ranks' messages on rank 0, so the document and the
+  // console name every rank that failed, not only rank 0's view.
+  std::vector<std::string> all = gather(local == ExitCode::kOk ? std::string() : message);
+  std::vector<std::string> messages;
+  if (rank_ == 0) {
+    for (auto& m : all)
+      if (!m.empty()) messages.push_back(std::move(m));
+  } else if (local != ExitCode::kOk) {
+    messages.push_back(message);
+  }
+  const ExitCode code = from_severity(worst);
+  std::string summary;
+  if (!messages.empty()) {
+    summary = messages.front();
+    if (messages.size() > 1) summary += fmt::format(" (and {} more)", messages.size() - 1);
+  } else {
+    summary = fmt::format("another rank stopped the run ({})", status_for(code));
+  }
+  throw CollectiveError(code, summary, std::move(messages));
+}
+
+void Comm::allreduce_max(std::vector<double>& v) const {
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MAX, comm_);
+}
+void Comm::allreduce_min(std::vector<double>& v) const {
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MIN, comm_);
+}
+void Comm::allreduce_sum(std::vector<std::uint64_t>& v) const {
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_SUM, comm_);
+}
+double Comm::allreduce_max(double v) const {
+  double out = 0;
+  MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MAX, comm_);
+  return out;
+}
+double Comm::allreduce_min(double v) const {
+  double out = 0;
+  MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MIN, comm_);
+  return out;
+}
+std::uint64_t Comm::allreduce_sum(std::uint64_t v) const {
+  std::uint64_t out = 0;
+  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_SUM, comm_);
+  return out;
+}
+std::uint64_t Comm::allreduce_max(std::uint64_t v) const {
+  std::uint64_t out = 0;
+  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_MAX, comm_);
+  return out;
+}
+void Comm::reduce_sum_to_root(std::vector<std::uint64_t>& v) const {
+  const int n = static_cast<int>(v.size());
+  if (rank_ == 0)
+    MPI_Reduce(MPI_IN_PLACE, v.data(), n, MPI_UINT64_T, MPI_SUM, 0, comm_);
+  else
+    MPI_Reduce(v.data(), nullptr, n, MPI_UINT64_T, MPI_SUM, 0, comm_);
+}
+
+std::vector<double> Comm::gather(double value) const {
+  std::vector<double> out(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
+  MPI_Gather(&value, 1, MPI_DOUBLE, out.data(), 1, MPI_DOUBLE, 0, comm_);
+  return out;
+}
+std::vector<std::uint64_t> Comm::gather(std::uint64_t value) const {
+  std::vector<std::uint64_t> out(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
+  MPI_Gather(&value, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, 0, comm_);
+  return out;
+}
+std::vector<int> Comm::allgather(int value) const {
+  std::vector<int> out(static_cast<std::size_t>(size_));
+  MPI_Allgather(&value, 1, MPI_INT, out.data(), 1, MPI_INT, comm_);
+  return out;
+}
+
+std::vector<std::string> Comm::gather(const std::string& value) const {
+  int len = static_cast<int>(value.size());
+  std::vector<int> lens(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
+  MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, comm_);
+  std::vector<int> displs(lens.size());
+  std::string all;
+  if (rank_ == 0) {
+    int total = 0;
+    for (std::size_t i = 0; i < lens.size(); ++i) {
+      displs[i] = total;
+      total += lens[i];
+    }
+    all.resize(static_cast<std::size_t>(total));
+  }
+  MPI_Gatherv(value.data(), len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0,
+              comm_);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < lens.size(); ++i)
+    out.emplace_back(all.substr(static_cast<std::size_t>(displs[i]), static_cast<std::size_t>(lens[i])));
+  return out;
+}
+
+void Comm::bcast(std::string& value) const {
+  std::uint64_t len = value.size();
+  MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm_);
+  value.resize(len);
+  MPI_Bcast(value.data(), static_cast<int>(len), MPI_CHAR, 0, comm_);
+}
+void Comm::bcast(std::uint64_t& value) const { MPI_Bcast(&value, 1, MPI_UINT64_T, 0, comm_); }
+
+NodeLayout Comm::node_layout() const {
+  NodeLayout layout;
+  MPI_Comm node_comm;
+  MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node_comm);
+  MPI_Comm_rank(node_comm, &layout.local_rank);
+  MPI_Comm_size(node_comm, &layout.ranks_on_my_node);
+  // The lowest world rank on each node names the node; nodes are numbered
+  // in the order of their lowest rank.
+  int leader = rank_;
+  MPI_Allreduce(MPI_IN_PLACE, &leader, 1, MPI_INT, MPI_MIN, node_comm);
+  MPI_Comm_free(&node_comm);
+  const std::vector<int> leaders = allgather(leader);
+  std::vector<int> sorted = leaders;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  layout.node_count = static_cast<int>(sorted.size());
+  layout.node_of_rank.resize(leaders.size());
+  std::vector<int> count(sorted.size(), 0);
+  for (std::size_t r = 0; r < leaders.size(); ++r) {
+    const auto idx = std::lower_bound(sorted.begin(), sorted.end(), leaders[r]) - sorted.begin();
+    layout.node_of_rank[r] = static_cast<int>(idx);
+    ++count[static_cast<std::size_t>(idx)];
+  }
+  layout.node_index = layout.node_of_rank[static_cast<std::size_t>(rank_)];
+  layout.uniform = std::all_of(count.begin(), count.end(), [&](int c) { return c == count[0]; });
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int name_len = 0;
+  MPI_Get_processor_name(name, &name_len);
+  std::string host(name, static_cast<std::size_t>(name_len));
+  std::vector<std::string> hosts = gather(host);
+  std::string joined;
+  if (rank_ == 0) {
+    layout.hosts.resize(sorted.size());
+    for (std::size_t r = 0; r < hosts.size(); ++r)
+      layout.hosts[static_cast<std::size_t>(layout.node_of_rank[r])] = hosts[r];
+    for (const auto& h : layout.hosts) joined += h + '\n';
+  }
+  bcast(joined);
+  layout.hosts.clear();
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < joined.size(); ++i)
+    if (joined[i] == '\n') {
+      layout.hosts.push_back(joined.substr(start, i - start));
+      start = i + 1;
+    }
+  return layout;
+}
+
+std::string mpi_library_version() {
+  char buf[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int len = 0;
+  MPI_Get_library_version(buf, &len);
+  std::string s(buf, static_cast<std::size_t>(len));
+  const auto nl = s.find_first_of("\n,");
+  if (nl != std::string::npos) s.resize(nl);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  return s;
+}
+
+}  // namespace pfsbench
