@@ -1,0 +1,40 @@
+# Sourced by scripts/run, scripts/test and scripts/bench-*: install what is
+# missing, then configure and build. Idempotent.
+set -euo pipefail
+PFSBENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${PFSBENCH_BUILD_DIR:-$PFSBENCH_ROOT/build}
+
+PFSBENCH_PACKAGES=(
+  build-essential cmake pkg-config git
+  openmpi-bin libopenmpi-dev libhdf5-openmpi-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
+  libaio-dev liburing-dev
+  python3 python3-jsonschema python3-matplotlib
+  fio procps util-linux e2fsprogs xfsprogs
+)
+
+ensure_deps() {
+  local missing=()
+  for p in "${PFSBENCH_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "pfsbench: installing missing packages: ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+build() {
+  local type=${1:-Release}
+  cmake -S "$PFSBENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$type" >/dev/null
+  cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
+}
+
+# mpirun needs these to run as root and with more ranks than cores.
+mpirun_flags() {
+  local f=(--oversubscribe)
+  [ "$(id -u)" -eq 0 ] && f+=(--allow-run-as-root)
+  echo "${f[@]}"
+}

@@ -1,0 +1,168 @@
+"""Shared helpers of the integration tests: run a tool under mpiexec, read
+and validate its document, make temp dirs on the disk and on /dev/shm, and
+mount small filesystems for ENOSPC cases (root only; tests skip otherwise).
+
+Environment (set by tests/integration/CMakeLists.txt):
+  PFSBENCH_BIN_DIR   the built executables
+  PFSBENCH_MPIEXEC   the mpiexec prefix without the rank count
+  PFSBENCH_SCHEMA    results/schema/result.schema.json
+  PFSBENCH_DISK_TMP  a directory on the disk (the build tree's filesystem)
+"""
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import validate_result  # noqa: E402
+
+BIN_DIR = os.environ.get("PFSBENCH_BIN_DIR", os.path.join(ROOT, "build", "bin"))
+MPIEXEC = shlex.split(os.environ.get("PFSBENCH_MPIEXEC", "mpiexec --oversubscribe --allow-run-as-root"))
+SCHEMA = os.environ.get("PFSBENCH_SCHEMA", os.path.join(ROOT, "results", "schema", "result.schema.json"))
+DISK_TMP = os.environ.get("PFSBENCH_DISK_TMP", os.path.join(ROOT, "build", "test-tmp"))
+SHM = "/dev/shm"
+
+_validator = None
+
+
+def validator():
+    global _validator
+    if _validator is None:
+        _validator = validate_result.load_validator(SCHEMA)
+    return _validator
+
+
+class Run:
+    """The outcome of one tool run."""
+
+    def __init__(self, proc, doc_path):
+        self.returncode = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.doc_path = doc_path
+        self.doc = None
+        if doc_path and os.path.exists(doc_path):
+            with open(doc_path) as f:
+                self.doc = json.load(f)
+
+    def __repr__(self):
+        return f"<Run rc={self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
+
+
+def tool_path(tool):
+    return os.path.join(BIN_DIR, tool)
+
+
+def mpi_cmd(tool, np, args):
+    return MPIEXEC + ["-n", str(np), tool_path(tool)] + list(args)
+
+
+def run_tool(tool, np, args, json_path=None, timeout=300, env=None):
+    """Runs `tool` on `np` ranks; with json_path, adds --json and reads the document."""
+    args = list(args)
+    if json_path:
+        args += ["--json", json_path]
+    proc = subprocess.run(mpi_cmd(tool, np, args), capture_output=True, text=True, timeout=timeout,
+                          env=env)
+    return Run(proc, json_path)
+
+
+def assert_valid(testcase, doc):
+    errs = validate_result.errors_of(doc, validator())
+    testcase.assertEqual(errs, [], "document does not follow the schema")
+
+
+@contextlib.contextmanager
+def temp_dir(base):
+    os.makedirs(base, exist_ok=True)
+    d = tempfile.mkdtemp(prefix="pfsb-", dir=base)
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def is_root():
+    return os.geteuid() == 0
+
+
+@contextlib.contextmanager
+def small_mount(testcase, fstype="tmpfs", size="1m", options=""):
+    """Mounts a size-limited filesystem (tmpfs, or ext4/xfs on a loop image)
+    for ENOSPC cases; skips the test with the reason when it cannot."""
+    if not is_root():
+        testcase.skipTest("mounting a small filesystem needs root")
+    os.makedirs(DISK_TMP, exist_ok=True)
+    mnt = tempfile.mkdtemp(prefix="pfsb-mnt-", dir=DISK_TMP)
+    image = None
+    try:
+        if fstype == "tmpfs":
+            opts = f"size={size}" + (f",{options}" if options else "")
+            cmd = ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", mnt]
+        else:
+            image = mnt + ".img"
+            subprocess.run(["truncate", "-s", size, image], check=True)
+            mkfs = {"ext4": ["mkfs.ext4", "-q", "-F"], "xfs": ["mkfs.xfs", "-q", "-f"]}.get(fstype)
+            if mkfs is None or shutil.which(mkfs[0]) is None:
+                testcase.skipTest(f"{fstype}: mkfs not available")
+            r = subprocess.run(mkfs + [image], capture_output=True, text=True)
+            if r.returncode != 0:
+                testcase.skipTest(f"cannot make {fstype}: {r.stderr.strip()}")
+            cmd = ["mount", "-o", "loop" + (f",{options}" if options else ""), image, mnt]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            testcase.skipTest(f"cannot mount {fstype} ({' '.join(cmd)}): {r.stderr.strip()}")
+        try:
+            yield mnt
+        finally:
+            subprocess.run(["umount", "-l", mnt], capture_output=True)
+    finally:
+        with contextlib.suppress(OSError):
+            os.rmdir(mnt)
+        if image:
+            with contextlib.suppress(OSError):
+                os.unlink(image)
+
+
+def start_tool(tool, np, args, json_path=None):
+    """Starts a run in the background (for signal tests); returns the Popen."""
+    args = list(args)
+    if json_path:
+        args += ["--json", json_path]
+    return subprocess.Popen(mpi_cmd(tool, np, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def rank_pids(tool, parent_pid):
+    """PIDs of the tool's rank processes below `parent_pid` (mpiexec)."""
+    out = subprocess.run(["pgrep", "-f", "-P", str(parent_pid), tool_path(tool)], capture_output=True, text=True)
+    pids = [int(p) for p in out.stdout.split()]
+    # ranks may sit below an orted/prted helper
+    out2 = subprocess.run(["pgrep", "-f", tool_path(tool)], capture_output=True, text=True)
+    pids += [int(p) for p in out2.stdout.split() if int(p) != parent_pid]
+    return sorted(set(pids))
+
+
+def signal_ranks(tool, proc, sig=signal.SIGTERM):
+    """Sends `sig` to every rank process, as Slurm does at the time limit."""
+    for pid in rank_pids(tool, proc.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def wait_for(predicate, timeout_s=60.0, step_s=0.05):
+    end = time.time() + timeout_s
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(step_s)
+    return False
