@@ -1,0 +1,123 @@
+#include "config.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "backend.hpp"
+#include "pfsbench/cli.hpp"
+#include "pfsbench/error.hpp"
+#include "pfsbench/units.hpp"
+
+namespace pfsbench::ior_like {
+
+void add_options(CLI::App& app, Config& cfg) {
+  app.add_option("-a,--api", cfg.api, "I/O backend: " + fmt::format("{}", fmt::join(available_backends(), ", ")))
+      ->capture_default_str();
+  add_size_option(app, "-b,--block-size", cfg.block_bytes, "Contiguous bytes each rank writes per segment");
+  add_size_option(app, "-t,--transfer-size", cfg.transfer_bytes, "Bytes per I/O call; must divide -b");
+  app.add_option("-s,--segments", cfg.segments, "Segments (IOR layout: offset = (seg*ranks + rank)*b + j*t)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("-i,--iterations", cfg.iterations, "Repetitions of the whole test")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("-w,--write", cfg.write, "Write phase (neither -w nor -r: both)");
+  app.add_flag("-r,--read", cfg.read, "Read phase (neither -w nor -r: both)");
+  app.add_flag("-k,--keep", cfg.keep, "Keep the file(s) after the run (otherwise the files this run wrote are removed)");
+  app.add_flag("-e,--fsync", cfg.fsync, "fsync before close; its time is inside the phase's span");
+  app.add_flag("-F,--file-per-process", cfg.file_per_process, "One file per rank, named PATH.<8-digit rank>");
+  app.add_flag("-W,--check-write", cfg.check_write, "After the write phase, read back and verify (timed apart)");
+  app.add_flag("-R,--check-read", cfg.check_read, "After the read phase, read again and verify (timed apart)");
+  app.add_flag("-C,--reorder-tasks", cfg.reorder,
+               "Read the data of the rank one node further (rank + ranks per node), against client caches");
+  app.add_flag("-Z,--reorder-tasks-random", cfg.reorder_random,
+               "Read the data of a seeded random other rank (a permutation with no rank reading its own data)");
+  app.add_option("-G,--seed", cfg.seed, "Seed of the data pattern and of -Z's permutation")->capture_default_str();
+  app.add_option("-o,--test-file", cfg.path, "Test file path (with -F, the prefix of the per-rank files)")
+      ->capture_default_str();
+  app.add_flag("-B,--posix.odirect", cfg.odirect, "POSIX: open with O_DIRECT (sizes must be aligned)");
+  app.add_option("--progress-interval", cfg.progress_interval_s, "Seconds between progress lines on stderr")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
+  // IOR flags not implemented: an error, never silently ignored.
+  add_unsupported(app, "-c", "collective MPI-IO");
+  add_unsupported(app, "-D", "stonewalling deadline", true);
+  add_unsupported(app, "-E", "use existing test file");
+  add_unsupported(app, "-z", "random offsets");
+  add_unsupported(app, "-Y", "fsync after every write");
+  add_unsupported(app, "-d", "delay between iterations", true);
+  add_unsupported(app, "-g", "intra-test barriers");
+  add_unsupported(app, "-q", "quit on error");
+  add_unsupported(app, "-m", "multiple files");
+  add_unsupported(app, "-u", "unique directory per file");
+  add_unsupported(app, "-x", "single transfer attempt");
+  add_unsupported(app, "-O", "IOR -O option strings", true);
+  add_unsupported(app, "-l", "data packet type", true);
+  add_unsupported(app, "-j", "outlier threshold", true);
+  add_unsupported(app, "-J", "alignment", true);
+  add_unsupported(app, "-T", "maximum test time", true);
+  add_unsupported(app, "-N", "number of tasks", true);
+  add_unsupported(app, "-U", "MPI-IO hints file", true);
+  add_unsupported(app, "-H", "show hints");
+  add_unsupported(app, "-n", "no fill");
+  add_unsupported(app, "-M", "memory per node", true);
+  add_unsupported(app, "-f", "script file", true);
+  add_unsupported(app, "-A", "reference number", true);
+  add_unsupported(app, "-K", "keep file with errors");
+  add_unsupported(app, "-I", "data packet offset", true);
+  add_unsupported(app, "-P", "preallocate (MPI-IO)");
+  add_unsupported(app, "-p", "preallocate");
+  add_unsupported(app, "-y", "dual mount");
+  add_unsupported(app, "-L", "MPI-IO views");
+  add_unsupported(app, "-S", "shared file pointer");
+  add_unsupported(app, "-V", "MPI-IO file views");
+  add_unsupported(app, "-v", "verbose output");
+  add_unsupported(app, "-X", "IOR's -Z seed (use -G)", true);
+}
+
+void validate(const Config& cfg) {
+  if (cfg.transfer_bytes > cfg.block_bytes)
+    throw UsageError(fmt::format("-t {} is larger than -b {}; a block holds whole transfers; lower -t or raise -b",
+                                 format_size_short(cfg.transfer_bytes), format_size_short(cfg.block_bytes)));
+  if (cfg.block_bytes % cfg.transfer_bytes != 0)
+    throw UsageError(fmt::format(
+        "-t {} does not divide -b {} ({} bytes left over); a block is a whole number of transfers; choose "
+        "-b as a multiple of -t",
+        format_size_short(cfg.transfer_bytes), format_size_short(cfg.block_bytes),
+        cfg.block_bytes % cfg.transfer_bytes));
+  if (cfg.reorder && cfg.reorder_random)
+    throw UsageError("-C and -Z both choose whose data a rank reads; use one of them");
+  if (cfg.check_write && !cfg.do_write()) throw UsageError("-W checks the write phase, but -r alone skips it; add -w");
+  if (cfg.check_read && !cfg.do_read()) throw UsageError("-R checks the read phase, but -w alone skips it; add -r");
+  if (cfg.path.empty()) throw UsageError("-o is empty; give the test file path");
+  auto backend = make_backend(cfg.api);
+  const BackendCaps caps = backend->caps();
+  if (cfg.odirect && !caps.odirect)
+    throw UsageError(fmt::format("-B/--posix.odirect is not supported by the {} backend", backend->name()));
+  if (cfg.file_per_process && !caps.file_per_process)
+    throw UsageError(fmt::format("-F is not supported by the {} backend", backend->name()));
+  if (cfg.fsync && !caps.fsync)
+    throw UsageError(fmt::format("-e is not supported by the {} backend", backend->name()));
+}
+
+nlohmann::json to_json(const Config& cfg) {
+  return {{"api", cfg.api},
+          {"block_size_bytes", cfg.block_bytes},
+          {"transfer_size_bytes", cfg.transfer_bytes},
+          {"segments", cfg.segments},
+          {"iterations", cfg.iterations},
+          {"write", cfg.do_write()},
+          {"read", cfg.do_read()},
+          {"keep", cfg.keep},
+          {"fsync_before_close", cfg.fsync},
+          {"file_per_process", cfg.file_per_process},
+          {"check_write", cfg.check_write},
+          {"check_read", cfg.check_read},
+          {"read_order", cfg.reorder_random ? "random" : cfg.reorder ? "next_node" : "own"},  // as in run.cpp
+          {"seed", cfg.seed},
+          {"test_file", cfg.path},
+          {"odirect", cfg.odirect}};
+}
+
+}  // namespace pfsbench::ior_like

@@ -1,0 +1,54 @@
+#pragma once
+// ior_like's configuration: IOR's short flags keep IOR's meaning.
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "plan.hpp"
+
+namespace pfsbench::ior_like {
+
+struct Config {
+  std::string api = "posix";                 ///< -a
+  std::uint64_t block_bytes = 1ull << 20;    ///< -b (IOR default 1m)
+  std::uint64_t transfer_bytes = 256ull << 10;  ///< -t (IOR default 256k)
+  std::uint64_t segments = 1;                ///< -s
+  int iterations = 1;                        ///< -i
+  bool write = false;                        ///< -w
+  bool read = false;                         ///< -r
+  bool keep = false;                         ///< -k
+  bool fsync = false;                        ///< -e: fsync before close, inside the timed span
+  bool file_per_process = false;             ///< -F
+  bool check_write = false;                  ///< -W
+  bool check_read = false;                   ///< -R
+  bool reorder = false;                      ///< -C
+  bool reorder_random = false;               ///< -Z
+  std::uint64_t seed = 0;                    ///< -G: pattern and -Z permutation seed
+  std::string path = "testFile";             ///< -o
+  bool odirect = false;                      ///< -B / --posix.odirect
+  double progress_interval_s = 5.0;
+
+  /// Neither -w nor -r means both, as in IOR.
+  bool do_write() const noexcept { return write || !read; }
+  bool do_read() const noexcept { return read || !write; }
+  ReadOrder read_order() const noexcept {
+    return reorder_random ? ReadOrder::kRandom : reorder ? ReadOrder::kShift : ReadOrder::kOwn;
+  }
+  Layout layout(int ranks) const noexcept {
+    return Layout{block_bytes, transfer_bytes, segments, ranks, file_per_process};
+  }
+};
+
+/// Registers every option (and the IOR flags we refuse) on `app`.
+void add_options(CLI::App& app, Config& cfg);
+
+/// Checks that need no filesystem and no rank count; throws UsageError.
+void validate(const Config& cfg);
+
+/// Every resolved parameter, units in names.
+nlohmann::json to_json(const Config& cfg);
+
+}  // namespace pfsbench::ior_like

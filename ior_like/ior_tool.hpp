@@ -1,0 +1,24 @@
+#pragma once
+#include "config.hpp"
+#include "pfsbench/tool.hpp"
+
+namespace pfsbench::ior_like {
+
+/// ior_like in the frame of tool_main.
+class IorTool final : public Tool {
+ public:
+  std::string name() const override { return "ior_like"; }
+  std::string description() const override;
+  void add_options(CLI::App& app) override { ior_like::add_options(app, cfg_); }
+  void validate() override { ior_like::validate(cfg_); }
+  nlohmann::json config_json() const override { return to_json(cfg_); }
+  std::string target_path() const override { return cfg_.path; }
+  void run(RunContext& ctx) override;
+  void report(const RunContext& ctx, std::ostream& out) const override;
+  const Config& config() const noexcept { return cfg_; }
+
+ private:
+  Config cfg_;
+};
+
+}  // namespace pfsbench::ior_like

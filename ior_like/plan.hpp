@@ -1,0 +1,62 @@
+#pragma once
+// IOR's offset layout and read orders. Pure functions: no MPI, no I/O.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pfsbench::ior_like {
+
+struct Layout {
+  std::uint64_t block_bytes = 0;     ///< -b: contiguous bytes per rank per segment
+  std::uint64_t transfer_bytes = 0;  ///< -t: bytes per I/O call; divides block_bytes
+  std::uint64_t segments = 1;        ///< -s
+  int ranks = 1;
+  bool file_per_process = false;     ///< -F
+
+  std::uint64_t transfers_per_block() const noexcept { return block_bytes / transfer_bytes; }
+  std::uint64_t transfers_per_rank() const noexcept { return segments * transfers_per_block(); }
+  std::uint64_t bytes_per_rank() const noexcept { return segments * block_bytes; }
+  /// Size of one file when fully written: the shared file, or one rank's file.
+  std::uint64_t file_bytes() const noexcept {
+    return file_per_process ? bytes_per_rank() : bytes_per_rank() * static_cast<std::uint64_t>(ranks);
+  }
+};
+
+/// File offset of transfer `j` (0-based within the block) of segment `seg`
+/// of the data of rank `rank`. IOR's segment-major layout:
+///   shared file:      (seg * ranks + rank) * block + j * transfer
+///   file per process: seg * block + j * transfer   (in rank's own file)
+inline std::uint64_t transfer_offset(const Layout& l, int rank, std::uint64_t seg, std::uint64_t j) noexcept {
+  const std::uint64_t block_index =
+      l.file_per_process ? seg : seg * static_cast<std::uint64_t>(l.ranks) + static_cast<std::uint64_t>(rank);
+  return block_index * l.block_bytes + j * l.transfer_bytes;
+}
+
+/// Offset of the i-th transfer (0 .. transfers_per_rank-1) of a rank, in
+/// the order ranks issue them: segment by segment, block front to back.
+inline std::uint64_t nth_transfer_offset(const Layout& l, int rank, std::uint64_t i) noexcept {
+  const std::uint64_t per_block = l.transfers_per_block();
+  return transfer_offset(l, rank, i / per_block, i % per_block);
+}
+
+enum class ReadOrder {
+  kOwn,     ///< each rank reads back its own data
+  kShift,   ///< -C: rank r reads the data of rank (r + shift) % ranks
+  kRandom,  ///< -Z: a seeded random permutation without fixed points
+};
+
+/// A random permutation of 0..n-1 with no fixed point (n > 1), from a
+/// seeded generator: Sattolo's algorithm yields one cycle through all
+/// ranks, so no rank reads its own data. Same seed -> same permutation on
+/// every rank. n == 1 gives {0}.
+std::vector<int> random_derangement(int n, std::uint64_t seed);
+
+/// source[r] = the rank whose data rank r reads.
+std::vector<int> read_sources(int ranks, ReadOrder order, int shift, std::uint64_t seed);
+
+/// The file holding the data of rank `data_rank`: the path itself for a
+/// shared file, "<path>.<8-digit rank>" for file per process (IOR's naming).
+std::string data_file(const std::string& path, bool file_per_process, int data_rank);
+
+}  // namespace pfsbench::ior_like
