@@ -1,6 +1,7 @@
 #include "pfsbench/fs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -159,6 +160,11 @@ void require_writable_dir(const std::string& dir, const std::string& what, int r
   if (access(dir.c_str(), F_OK) != 0)
     throw IoError("access", dir, errno, rank, -1, -1,
                   fmt::format("the directory of {} does not exist; create it first or choose another path", what));
+  // access() alone accepts a regular file with an x bit (always, for root).
+  struct stat st {};
+  if (stat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+    throw IoError("stat", dir, ENOTDIR, rank, -1, -1,
+                  fmt::format("the directory of {} is not a directory; choose a directory", what));
   if (access(dir.c_str(), W_OK | X_OK) != 0)
     throw IoError("access", dir, errno, rank, -1, -1,
                   fmt::format("the directory of {} is not writable; choose a writable directory", what));
