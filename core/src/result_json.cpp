@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "pfsbench/fs.hpp"
 
@@ -20,12 +21,16 @@ std::optional<double> opt_number(const json& j, const char* key) {
   if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
   return j.at(key).get<double>();
 }
+// A plain double the writer may have nulled (finite() above): null reads back as NaN.
+double number_or_nan(const json& j) {
+  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
+}
 
 json to_json(const Distribution& d) {
   return {{"min", finite(d.min)}, {"median", finite(d.median)}, {"max", finite(d.max)}};
 }
 Distribution distribution_from_json(const json& j) {
-  return {j.at("min").get<double>(), j.at("median").get<double>(), j.at("max").get<double>()};
+  return {number_or_nan(j.at("min")), number_or_nan(j.at("median")), number_or_nan(j.at("max"))};
 }
 
 }  // namespace
@@ -40,11 +45,11 @@ json to_json(const LatencySummary& s) {
 LatencySummary latency_from_json(const json& j) {
   LatencySummary s;
   s.count = j.at("count").get<std::uint64_t>();
-  s.min_ns = j.at("min_ns").get<double>();
-  s.mean_ns = j.at("mean_ns").get<double>();
-  s.max_ns = j.at("max_ns").get<double>();
+  s.min_ns = number_or_nan(j.at("min_ns"));
+  s.mean_ns = number_or_nan(j.at("mean_ns"));
+  s.max_ns = number_or_nan(j.at("max_ns"));
   for (const auto& p : j.at("percentiles"))
-    s.percentiles.emplace_back(p.at("p").get<double>(), p.at("latency_ns").get<double>());
+    s.percentiles.emplace_back(p.at("p").get<double>(), number_or_nan(p.at("latency_ns")));
   return s;
 }
 
@@ -137,7 +142,7 @@ RunResult run_result_from_json(const json& d) {
     ph.iteration = p.at("iteration").get<int>();
     ph.bytes = p.at("bytes").get<std::uint64_t>();
     ph.ops = p.at("ops").get<std::uint64_t>();
-    ph.duration_s = p.at("duration_s").get<double>();
+    ph.duration_s = number_or_nan(p.at("duration_s"));
     ph.bandwidth_bytes_per_s = opt_number(p, "bandwidth_bytes_per_s");
     ph.ops_per_s = opt_number(p, "ops_per_s");
     ph.rank_duration_s = distribution_from_json(p.at("rank_duration_s"));
@@ -153,7 +158,7 @@ RunResult run_result_from_json(const json& d) {
     vc.iteration = c.at("iteration").get<int>();
     vc.passed = c.at("passed").get<bool>();
     vc.bytes_checked = c.at("bytes").get<std::uint64_t>();
-    vc.duration_s = c.at("duration_s").get<double>();
+    vc.duration_s = number_or_nan(c.at("duration_s"));
     if (!c.at("first_mismatch").is_null()) {
       const auto& m = c.at("first_mismatch");
       vc.first_mismatch = Mismatch{m.at("path").get<std::string>(), m.at("offset_bytes").get<std::uint64_t>(),
