@@ -166,3 +166,44 @@ def wait_for(predicate, timeout_s=60.0, step_s=0.05):
             return True
         time.sleep(step_s)
     return False
+
+
+# --- the data pattern of core/include/pfsbench/pattern.hpp, written again in
+# Python from its definition, so file contents are checked independently of
+# the C++ code that wrote them.
+_M64 = (1 << 64) - 1
+
+
+def _splitmix64(state):
+    state = (state + 0x9E3779B97F4A7C15) & _M64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return state, z ^ (z >> 31)
+
+
+class Pattern:
+    """Word k of a file is (8k) ^ key when k % 512 == 0, else base[k % 512]."""
+
+    def __init__(self, seed):
+        state, self.key = _splitmix64(seed & _M64)
+        words = []
+        for _ in range(512):
+            state, w = _splitmix64(state)
+            words.append(w)
+        self.block = b"".join(w.to_bytes(8, "little") for w in words)
+
+    def expected(self, offset, length):
+        """The pattern bytes of the file range [offset, offset + length)."""
+        first = offset - offset % 4096
+        out = bytearray()
+        for block_start in range(first, offset + length, 4096):
+            stamp = ((block_start // 8 * 8) ^ self.key).to_bytes(8, "little")
+            out += stamp + self.block[8:]
+        start = offset - first
+        return bytes(out[start:start + length])
+
+
+def ior_fpp_seed(seed, rank):
+    """ior_like's per-file pattern seed with -F (run.cpp pattern_seed)."""
+    return (seed ^ ((0x9E3779B97F4A7C15 * (rank + 1)) & _M64)) & _M64

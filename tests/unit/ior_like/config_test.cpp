@@ -1,0 +1,113 @@
+// Command-line parsing and the usage errors found before any I/O.
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pfsbench/error.hpp"
+
+namespace pfsbench::ior_like {
+namespace {
+
+Config parse(std::vector<std::string> args) {
+  Config cfg;
+  CLI::App app("test", "ior_like");
+  add_options(app, cfg);
+  std::reverse(args.begin(), args.end());  // CLI11 takes them in reverse
+  app.parse(args);
+  return cfg;
+}
+
+TEST(Config, IorVendorAcceptanceLineParses) {
+  const Config c = parse({"-w", "-r", "-k", "-Z", "-b", "256G", "-i", "2", "-t", "16M", "-o", "/gpfs/f"});
+  EXPECT_TRUE(c.do_write());
+  EXPECT_TRUE(c.do_read());
+  EXPECT_TRUE(c.keep);
+  EXPECT_EQ(c.read_order(), ReadOrder::kRandom);
+  EXPECT_EQ(c.block_bytes, 256ull << 30);
+  EXPECT_EQ(c.transfer_bytes, 16ull << 20);
+  EXPECT_EQ(c.iterations, 2);
+  EXPECT_EQ(c.path, "/gpfs/f");
+  EXPECT_NO_THROW(validate(c));
+}
+
+TEST(Config, NeitherWriteNorReadMeansBoth) {
+  const Config c = parse({});
+  EXPECT_TRUE(c.do_write());
+  EXPECT_TRUE(c.do_read());
+  const Config w = parse({"-w"});
+  EXPECT_TRUE(w.do_write());
+  EXPECT_FALSE(w.do_read());
+}
+
+TEST(Config, CombinedShortFlags) {
+  const Config c = parse({"-wrk", "-b", "4k", "-t", "1k"});
+  EXPECT_TRUE(c.write);
+  EXPECT_TRUE(c.read);
+  EXPECT_TRUE(c.keep);
+}
+
+TEST(Config, TransferNotDividingBlockIsAUsageError) {
+  const Config c = parse({"-b", "1m", "-t", "768k"});
+  try {
+    validate(c);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("-t 768k does not divide -b 1m"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, UsageErrors) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  } cases[] = {
+      {{"-b", "4k", "-t", "8k"}, "larger than -b"},
+      {{"-C", "-Z"}, "-C and -Z"},
+      {{"-r", "-W"}, "-W checks the write phase"},
+      {{"-w", "-R"}, "-R checks the read phase"},
+      {{"-a", "lustre"}, "unknown backend -a lustre; available: posix, null"},
+      {{"-a", "MPIIO"}, "planned but not built"},
+  };
+  for (const auto& c : cases) {
+    try {
+      validate(parse(c.args));
+      ADD_FAILURE() << "no error for " << c.needle;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.needle), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Config, BadSizesNameTheOption) {
+  for (const auto& [args, needle] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"-b", "0"}, "-b,--block-size"}, {{"-t", "12q"}, "-t,--transfer-size"}, {{"-b", ""}, "-b"}}) {
+    try {
+      parse(args);
+      ADD_FAILURE() << "no error for " << args[1];
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Config, UnimplementedIorFlagsAreRefusedNotIgnored) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"-c"}, {"-D", "30"}, {"-z"}, {"-O", "x=1"}, {"-v"}}) {
+    try {
+      parse(args);
+      ADD_FAILURE() << "accepted " << args[0];
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("is not implemented by ior_like"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Config, JsonHasUnitsInNames) {
+  const auto j = to_json(parse({"-b", "2m", "-t", "1m", "-F", "-e"}));
+  EXPECT_EQ(j.at("block_size_bytes"), 2u << 20);
+  EXPECT_EQ(j.at("transfer_size_bytes"), 1u << 20);
+  EXPECT_EQ(j.at("file_per_process"), true);
+  EXPECT_EQ(j.at("fsync_before_close"), true);
+}
+
+}  // namespace
+}  // namespace pfsbench::ior_like

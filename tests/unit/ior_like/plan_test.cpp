@@ -1,0 +1,78 @@
+// The access plan: IOR's segment-major offsets and the read orders.
+#include "plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+namespace pfsbench::ior_like {
+namespace {
+
+TEST(TransferOffset, SharedFileIsSegmentMajorAsInIor) {
+  // offset = (seg * ranks + rank) * b + j * t
+  const Layout l{/*block*/ 1000, /*transfer*/ 250, /*segments*/ 3, /*ranks*/ 4, /*fpp*/ false};
+  struct Case {
+    int rank;
+    std::uint64_t seg, j, offset;
+  } cases[] = {
+      {0, 0, 0, 0},        {0, 0, 3, 750},       {1, 0, 0, 1000},     {3, 0, 1, 3250},
+      {0, 1, 0, 4000},     {2, 1, 2, 6500},      {3, 2, 3, 11750},
+  };
+  for (const auto& c : cases) EXPECT_EQ(transfer_offset(l, c.rank, c.seg, c.j), c.offset) << c.rank << "/" << c.seg << "/" << c.j;
+  EXPECT_EQ(l.file_bytes(), 12000u);
+  EXPECT_EQ(l.transfers_per_rank(), 12u);
+}
+
+TEST(TransferOffset, FilePerProcessIgnoresTheRank) {
+  const Layout l{1000, 250, 3, 4, true};
+  EXPECT_EQ(transfer_offset(l, 3, 0, 0), 0u);
+  EXPECT_EQ(transfer_offset(l, 3, 2, 1), 2250u);
+  EXPECT_EQ(l.file_bytes(), 3000u);
+}
+
+TEST(TransferOffset, AllRanksTileTheSharedFileExactlyOnce) {
+  const Layout l{4096, 1024, 5, 3, false};
+  std::vector<std::uint64_t> offs;
+  for (int r = 0; r < l.ranks; ++r)
+    for (std::uint64_t i = 0; i < l.transfers_per_rank(); ++i) offs.push_back(nth_transfer_offset(l, r, i));
+  std::sort(offs.begin(), offs.end());
+  for (std::size_t k = 0; k < offs.size(); ++k) EXPECT_EQ(offs[k], k * l.transfer_bytes);
+  EXPECT_EQ(offs.size() * l.transfer_bytes, l.file_bytes());
+}
+
+TEST(ReadSources, OwnAndShift) {
+  EXPECT_EQ(read_sources(4, ReadOrder::kOwn, 0, 1), (std::vector<int>{0, 1, 2, 3}));
+  // -C with 2 ranks per node: rank r reads rank r+2 (one node further).
+  EXPECT_EQ(read_sources(6, ReadOrder::kShift, 2, 1), (std::vector<int>{2, 3, 4, 5, 0, 1}));
+  // One node holding every rank: the shift wraps to each rank's own data.
+  EXPECT_EQ(read_sources(4, ReadOrder::kShift, 4, 1), (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST(ReadSources, RandomIsAPermutationWithoutFixedPoints) {
+  for (int n : {2, 3, 4, 7, 64, 384}) {
+    for (std::uint64_t seed : {0ull, 1ull, 42ull, 0xdeadbeefull}) {
+      const auto p = read_sources(n, ReadOrder::kRandom, 0, seed);
+      ASSERT_EQ(p.size(), static_cast<std::size_t>(n));
+      std::set<int> seen(p.begin(), p.end());
+      EXPECT_EQ(seen.size(), p.size()) << "not a permutation, n=" << n;
+      for (int r = 0; r < n; ++r) EXPECT_NE(p[static_cast<std::size_t>(r)], r) << "rank reads its own data, n=" << n;
+    }
+  }
+  EXPECT_EQ(read_sources(1, ReadOrder::kRandom, 0, 5), (std::vector<int>{0}));
+}
+
+TEST(ReadSources, RandomDependsOnlyOnTheSeed) {
+  EXPECT_EQ(random_derangement(50, 7), random_derangement(50, 7));
+  EXPECT_NE(random_derangement(50, 7), random_derangement(50, 8));
+}
+
+TEST(DataFile, IorNaming) {
+  EXPECT_EQ(data_file("/gpfs/f", false, 5), "/gpfs/f");
+  EXPECT_EQ(data_file("/gpfs/f", true, 5), "/gpfs/f.00000005");
+  EXPECT_EQ(data_file("f", true, 123456789), "f.123456789");
+}
+
+}  // namespace
+}  // namespace pfsbench::ior_like
