@@ -9,6 +9,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "pfsbench/rank_stats.hpp"
 #include "pfsbench/result.hpp"
 #include "pfsbench/result_json.hpp"
+#include "pfsbench/tool.hpp"
 
 namespace pfsbench {
 namespace {
@@ -319,6 +322,21 @@ TEST(RankStats, SynchronizeClocksOnOneNode) {
   EXPECT_EQ(v, lo);
 }
 
+// Runs scripts/validate_result.py on a document file; exit code and output.
+int validate_file(const std::string& path, std::string& out) {
+  // <root>/tests/mpi/core_collectives_test.cpp -> <root>
+  std::string root = __FILE__;
+  root = root.substr(0, root.rfind("/tests/mpi/"));
+  const std::string cmd = "/usr/bin/python3 " + root + "/scripts/validate_result.py " + path + " 2>&1";
+  out.clear();
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return -1;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 // The document of a run with the real environment block validates against
 // the schema (rank 0 writes it and runs scripts/validate_result.py).
 TEST(Environment, CapturedDocumentValidates) {
@@ -355,22 +373,72 @@ TEST(Environment, CapturedDocumentValidates) {
     ASSERT_GE(fd, 0);
     close(fd);
     write_document(r, tmpl);
-    // <root>/tests/mpi/core_collectives_test.cpp -> <root>
-    std::string root = __FILE__;
-    root = root.substr(0, root.rfind("/tests/mpi/"));
-    const std::string cmd = "/usr/bin/python3 " + root + "/scripts/validate_result.py " + tmpl + " 2>&1";
-    if (FILE* p2 = popen(cmd.c_str(), "r")) {
-      char buf[512];
-      while (std::fgets(buf, sizeof buf, p2)) out += buf;
-      const int st = pclose(p2);
-      rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    } else {
-      rc = -1;
-    }
+    rc = validate_file(tmpl, out);
     unlink(tmpl);
     EXPECT_EQ(rc, 0) << out;
   } else {
     EXPECT_TRUE(env.is_null());
+  }
+}
+
+// A checkpoint (the document rewritten after every phase, status
+// "interrupted" until the run ends) must be a valid document too: it is
+// what stays on disk when the job is killed.
+TEST(RunContext, CheckpointDocumentValidates) {
+  const Comm comm;
+  std::string path;
+  if (comm.is_root()) {
+    char tmpl[] = "/tmp/pfsbench-mpi-ckpt-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    path = tmpl;
+  }
+  comm.bcast(path);
+  CommonOptions common;
+  common.json_path = path;
+  std::ostringstream out;
+  RunContext ctx(comm, common, out);
+  ctx.result.tool = "ior_like";
+  ctx.result.tool_version = "test";
+  ctx.result.run_id = "ckpt";
+  ctx.result.started_at = iso8601_now();
+  ctx.result.command_line = {"ior_like", "--json", path};
+  ctx.layout = comm.node_layout();
+  ctx.clock = synchronize_clocks(comm);
+  ctx.result.environment = capture_environment(comm, ctx.layout, ctx.clock, "/dev/shm");
+  Phase p;
+  p.name = "write";
+  p.bytes = 4096;
+  p.duration_s = 0.25;
+  p.bandwidth_bytes_per_s = 16384.0;
+  p.rank_duration_s = {0.25, 0.25, 0.25};
+  ctx.add_phase(p);
+  if (comm.is_root()) {
+    ASSERT_EQ(ctx.result.phases.size(), 1u);
+    std::ifstream in(path);
+    const auto doc = nlohmann::json::parse(in);
+    EXPECT_EQ(doc.at("status"), "interrupted");
+    EXPECT_EQ(doc.at("phases").size(), 1u);
+    std::string msg;
+    EXPECT_EQ(validate_file(path, msg), 0) << msg;
+    unlink(path.c_str());
+  } else {
+    EXPECT_TRUE(ctx.result.phases.empty());
+  }
+}
+
+// A rank that fails without a message must still be named on rank 0, or
+// the document would say "failed" with no error record (schema-invalid).
+TEST(Comm, AgreeWithAnEmptyMessageStillNamesTheRank) {
+  const Comm comm;
+  const int last = comm.size() - 1;
+  const auto e = agree_outcome(comm, comm.rank() == last ? ExitCode::kRuntime : ExitCode::kOk, "");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->code(), ExitCode::kRuntime);
+  if (comm.is_root()) {
+    ASSERT_EQ(e->rank_messages().size(), 1u);
+    EXPECT_NE(e->rank_messages()[0].find("rank " + std::to_string(last)), std::string::npos) << e->rank_messages()[0];
   }
 }
 
