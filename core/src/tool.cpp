@@ -48,6 +48,10 @@ void RunContext::checkpoint() {
   snapshot.warnings.push_back(
       "checkpoint: the run had not finished when this document was written; it holds the phases "
       "finished so far");
+  // The schema requires an error record with status "interrupted": this is
+  // the document left on disk when the job is killed before the final write.
+  snapshot.errors.push_back(
+      {"the run did not finish: this is a checkpoint written after the last finished phase", "interrupted"});
   try {
     write_document(snapshot, common.json_path);
   } catch (const Error& e) {
