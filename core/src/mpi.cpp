@@ -45,13 +45,18 @@ void Comm::agree(ExitCode local, const std::string& message) const {
   if (worst == 0) return;
   // Collect the failing ranks' messages on rank 0, so the document and the
   // console name every rank that failed, not only rank 0's view.
-  std::vector<std::string> all = gather(local == ExitCode::kOk ? std::string() : message);
+  // A failing rank is always named, even when its error had no text.
+  const std::string mine_text =
+      local == ExitCode::kOk ? std::string()
+      : message.empty()      ? fmt::format("rank {}: {} error without a message", rank_, kind_name(local))
+                             : message;
+  std::vector<std::string> all = gather(mine_text);
   std::vector<std::string> messages;
   if (rank_ == 0) {
     for (auto& m : all)
       if (!m.empty()) messages.push_back(std::move(m));
   } else if (local != ExitCode::kOk) {
-    messages.push_back(message);
+    messages.push_back(mine_text);
   }
   const ExitCode code = from_severity(worst);
   std::string summary;
