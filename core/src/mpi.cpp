@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <map>
 
 #include <fmt/format.h>
@@ -29,19 +30,45 @@ Comm::Comm(MPI_Comm comm) : comm_(comm) {
   MPI_Comm_size(comm_, &size_);
 }
 
-void Comm::barrier() const { MPI_Barrier(comm_); }
+void wait_politely(MPI_Request& request) {
+  // Spin briefly (the common case: everyone arrives together), then test
+  // every 50 us and sleep in between: a rank waiting for a straggler must
+  // not take the CPU the straggler needs when ranks share cores.
+  int done = 0;
+  const double spin_until = MPI_Wtime() + 100e-6;
+  while (MPI_Wtime() < spin_until) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+  }
+  const timespec pause{0, 50000};
+  for (;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    nanosleep(&pause, nullptr);
+  }
+}
+
+void Comm::barrier() const {
+  MPI_Request req;
+  MPI_Ibarrier(comm_, &req);
+  wait_politely(req);
+}
 
 bool Comm::all_ok(bool ok) const {
   int local = ok ? 1 : 0;
   int global = 0;
-  MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_MIN, comm_);
+  MPI_Request req;
+  MPI_Iallreduce(&local, &global, 1, MPI_INT, MPI_MIN, comm_, &req);
+  wait_politely(req);
   return global == 1;
 }
 
 void Comm::agree(ExitCode local, const std::string& message) const {
   int mine = severity(local);
   int worst = 0;
-  MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, comm_);
+  MPI_Request req;
+  MPI_Iallreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, comm_, &req);
+  wait_politely(req);
   if (worst == 0) return;
   // Collect the failing ranks' messages on rank 0, so the document and the
   // console name every rank that failed, not only rank 0's view.

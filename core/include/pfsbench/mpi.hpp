@@ -44,7 +44,9 @@ class Comm {
   bool is_root() const noexcept { return rank_ == 0; }
   MPI_Comm raw() const noexcept { return comm_; }
 
-  /// COLLECTIVE. Barrier.
+  /// COLLECTIVE. Barrier. barrier(), all_ok() and agree() wait politely
+  /// (nonblocking collective, then MPI_Test every 50 us with sleeps), so a
+  /// rank that finished early does not spin on a core a straggler needs.
   void barrier() const;
   /// COLLECTIVE. True when `ok` is true on every rank.
   bool all_ok(bool ok) const;
@@ -82,6 +84,10 @@ class Comm {
   int rank_ = 0;
   int size_ = 1;
 };
+
+/// Completes `request`: a short spin, then MPI_Test every 50 us with
+/// nanosleep in between.
+void wait_politely(MPI_Request& request);
 
 /// "Open MPI v4.1.4, ..." from MPI_Get_library_version (first line).
 std::string mpi_library_version();
