@@ -1,0 +1,96 @@
+// Launcher detection (environment.hpp) from the process environment, and
+// the JSON block of a filesystem probe.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pfsbench/environment.hpp"
+#include "pfsbench/fs.hpp"
+
+namespace pfsbench {
+namespace {
+
+const std::vector<std::string> kVars = {"SLURM_STEP_ID", "SLURM_PROCID", "SLURM_JOB_ID", "SLURM_JOB_NODELIST",
+                                        "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "MPI_LOCALNRANKS",
+                                        "OMPI_MCA_ess"};
+
+// Sets exactly `vars` among kVars for the scope, restoring the rest after.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(const std::map<std::string, std::string>& vars) {
+    for (const auto& k : kVars) {
+      if (const char* v = std::getenv(k.c_str())) saved_[k] = v;
+      unsetenv(k.c_str());
+    }
+    for (const auto& [k, v] : vars) setenv(k.c_str(), v.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    for (const auto& k : kVars) unsetenv(k.c_str());
+    for (const auto& [k, v] : saved_) setenv(k.c_str(), v.c_str(), 1);
+  }
+
+ private:
+  std::map<std::string, std::string> saved_;
+};
+
+TEST(DetectLauncher, FromTheEnvironment) {
+  struct Case {
+    const char* name;
+    std::map<std::string, std::string> vars;
+    const char* kind;
+  };
+  const std::vector<Case> cases = {
+      {"nothing", {}, "singleton"},
+      {"Open MPI mpirun", {{"OMPI_COMM_WORLD_SIZE", "2"}, {"PMIX_RANK", "0"}}, "mpirun"},
+      // What Open MPI puts into a singleton's environment during MPI_Init.
+      {"Open MPI singleton", {{"PMIX_RANK", "0"}, {"OMPI_MCA_ess", "singleton"}}, "singleton"},
+      {"MPICH hydra", {{"PMI_RANK", "1"}, {"MPI_LOCALNRANKS", "2"}}, "mpirun"},
+      {"srun", {{"SLURM_STEP_ID", "3"}, {"SLURM_PROCID", "0"}, {"SLURM_JOB_ID", "77"}, {"SLURM_JOB_NODELIST", "n[1-2]"}},
+       "srun"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const ScopedEnv env(c.vars);
+    const auto j = detect_launcher();
+    EXPECT_EQ(j.at("kind"), std::string(c.kind));
+    for (const auto& [field, var] : std::vector<std::pair<const char*, const char*>>{
+             {"slurm_job_id", "SLURM_JOB_ID"}, {"slurm_step_id", "SLURM_STEP_ID"}, {"slurm_nodelist", "SLURM_JOB_NODELIST"}}) {
+      const auto it = c.vars.find(var);
+      if (it == c.vars.end()) {
+        EXPECT_TRUE(j.at(field).is_null()) << field;
+      } else {
+        EXPECT_EQ(j.at(field), it->second) << field;
+      }
+    }
+  }
+}
+
+TEST(FsInfoJson, Fields) {
+  FsInfo fs;
+  fs.probed_path = "/gpfs/fs1";
+  fs.fs_type = "gpfs";
+  fs.fs_magic = 0x47504653;
+  fs.mount = MountEntry{"/gpfs/fs1", "gpfs", "fs1", "rw,relatime", "0:45"};
+  fs.block_size_bytes = 16u << 20;
+  fs.dio_offset_align_bytes = 512;
+  fs.dio_mem_align_bytes = 4;
+  const auto j = to_json(fs);
+  EXPECT_EQ(j.at("fs_magic"), "0x47504653");
+  EXPECT_EQ(j.at("mount").at("device"), "0:45");
+  EXPECT_EQ(j.at("mount").at("mount_point"), "/gpfs/fs1");
+  EXPECT_EQ(j.at("block_size_bytes"), 16u << 20);
+  EXPECT_EQ(j.at("dio_offset_align_bytes"), 512);
+  EXPECT_EQ(j.at("dio_mem_align_bytes"), 4);
+  FsInfo bare;
+  const auto b = to_json(bare);
+  EXPECT_TRUE(b.at("mount").is_null());
+  EXPECT_TRUE(b.at("dio_offset_align_bytes").is_null());
+  EXPECT_EQ(b.at("fs_magic"), "0x0");
+}
+
+}  // namespace
+}  // namespace pfsbench
