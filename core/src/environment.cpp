@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -47,8 +48,11 @@ json mem_total_bytes() {
 json detect_launcher() {
   json j = {{"kind", "singleton"}, {"slurm_job_id", env_or_null("SLURM_JOB_ID")},
             {"slurm_step_id", env_or_null("SLURM_STEP_ID")}, {"slurm_nodelist", env_or_null("SLURM_JOB_NODELIST")}};
+  const char* ess = std::getenv("OMPI_MCA_ess");  // Open MPI sets it (and PMIX_RANK) in a singleton's MPI_Init
   if (std::getenv("SLURM_STEP_ID") && (std::getenv("SLURM_PROCID") || std::getenv("PMIX_RANK")))
     j["kind"] = "srun";
+  else if (ess && std::string_view(ess) == "singleton")
+    j["kind"] = "singleton";
   else if (std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK") ||
            std::getenv("MPI_LOCALNRANKS"))
     j["kind"] = "mpirun";
