@@ -72,9 +72,14 @@ DataPattern::CheckResult DataPattern::check(std::span<const std::byte> buf,
   bool suspect = false;
   std::size_t pos = 0;
   const std::size_t n = buf.size();
-  if (offset % 8 != 0) {
-    suspect = true;  // rare: let the exact scan below do it
-  } else {
+  // Unaligned head byte by byte, up to the next 8-byte boundary of the file
+  // (a range starting off a word, e.g. -t 1000), then whole words.
+  for (; pos < n && (offset + pos) % 8 != 0; ++pos)
+    if (static_cast<std::uint8_t>(buf[pos]) != byte_at(offset + pos)) {
+      suspect = true;
+      break;
+    }
+  if (!suspect) {
     while (pos + 8 <= n) {
       const std::uint64_t k = (offset + pos) / 8;
       const std::size_t in_block = static_cast<std::size_t>(k % kWords);
