@@ -1,5 +1,6 @@
 #include "pfsbench/error.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -47,6 +48,50 @@ ExitCode from_severity(int s) noexcept {
     case 4: return ExitCode::kUsage;
     default: return ExitCode::kRuntime;
   }
+}
+
+std::vector<std::string> collapse_rank_messages(const std::vector<std::string>& messages) {
+  struct Group {
+    std::string text;
+    std::vector<int> ranks;
+  };
+  std::vector<Group> groups;
+  for (const auto& m : messages) {
+    int rank = -1;
+    std::string text = m;
+    if (m.rfind("rank ", 0) == 0) {
+      const auto colon = m.find(": ");
+      const std::string num = m.substr(5, colon == std::string::npos ? 0 : colon - 5);
+      if (!num.empty() && num.find_first_not_of("0123456789") == std::string::npos) {
+        rank = std::stoi(num);
+        text = m.substr(colon + 2);
+      }
+    }
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.text == text; });
+    if (rank < 0 || it == groups.end()) {
+      groups.push_back({text, {}});
+      it = groups.end() - 1;
+    }
+    if (rank >= 0) it->ranks.push_back(rank);
+  }
+  std::vector<std::string> out;
+  for (auto& g : groups) {
+    if (g.ranks.empty()) {
+      out.push_back(g.text);
+      continue;
+    }
+    std::sort(g.ranks.begin(), g.ranks.end());
+    std::string list;
+    for (std::size_t i = 0; i < g.ranks.size();) {
+      std::size_t j = i;
+      while (j + 1 < g.ranks.size() && g.ranks[j + 1] == g.ranks[j] + 1) ++j;
+      if (!list.empty()) list += ',';
+      list += j == i ? fmt::format("{}", g.ranks[i]) : fmt::format("{}-{}", g.ranks[i], g.ranks[j]);
+      i = j + 1;
+    }
+    out.push_back(fmt::format("{} {}: {}", g.ranks.size() == 1 ? "rank" : "ranks", list, g.text));
+  }
+  return out;
 }
 
 std::string errno_text(int err) {

@@ -125,7 +125,7 @@ int tool_main(Tool& tool, int argc, char** argv) {
   } catch (const CollectiveError& e) {
     code = e.code();
     if (comm.is_root())
-      for (const auto& m : e.rank_messages()) r.errors.push_back({m, kind_name(code)});
+      for (const auto& m : collapse_rank_messages(e.rank_messages())) r.errors.push_back({m, kind_name(code)});
   } catch (const std::exception& e) {
     // Not agreed: the other ranks may be inside a collective. Save what rank
     // 0 has, then end the job rather than hang it.

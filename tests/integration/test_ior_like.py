@@ -179,6 +179,9 @@ class IorLikeErrors(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r)
             self.assertIn(missing, r.stderr)
             self.assertIn("does not exist", r.stderr)
+            errs = [l for l in r.stderr.splitlines() if l.startswith("ior_like: error:")]
+            self.assertEqual(len(errs), 1, f"one message for the ranks that failed alike: {r.stderr}")
+            self.assertIn("ranks 0-1: access failed", errs[0])
             pfsb.assert_valid(self, r.doc)
             self.assertEqual(r.doc["status"], "failed")
             self.assertEqual(r.doc["phases"], [])

@@ -88,6 +88,11 @@ class CollectiveError : public Error {
   std::vector<std::string> rank_messages_;
 };
 
+/// Merges messages that differ only in their "rank N: " prefix, keeping the
+/// first-appearance order: {"rank 0: x", "rank 1: x", "rank 3: y"} ->
+/// {"ranks 0-1: x", "rank 3: y"}. 384 ranks failing alike make one line.
+std::vector<std::string> collapse_rank_messages(const std::vector<std::string>& messages);
+
 /// "strerror(err) (ENAME)" e.g. "No space left on device (ENOSPC)".
 std::string errno_text(int err);
 
