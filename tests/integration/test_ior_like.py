@@ -135,6 +135,14 @@ class IorLikeRuns(unittest.TestCase):
             self.assertEqual(r.doc["phases"][0]["details"]["api"], "null")
             self.assertFalse(os.path.exists(path))
 
+    def test_progress_lines_on_stderr(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = pfsb.run_tool(TOOL, 2, ["-w", "-b", "8m", "-t", "64k", "-o", os.path.join(d, "f"),
+                                        "--progress-interval", "0.001"])
+            self.assertEqual(r.returncode, 0, r)
+            self.assertRegex(r.stderr, r"write iteration 1/1: \d+% of rank 0's share")
+            self.assertNotIn("% of rank 0's share", r.stdout, "progress goes to stderr")
+
     def test_help_and_version(self):
         r = subprocess.run(pfsb.mpi_cmd(TOOL, 1, ["--help"]), capture_output=True, text=True)
         self.assertEqual(r.returncode, 0)
