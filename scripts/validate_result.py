@@ -5,6 +5,7 @@ Usage: scripts/validate_result.py DOC.json [DOC.json ...]
 Exit 0 when every document is valid, 1 otherwise (each error is printed).
 """
 import json
+import math
 import os
 import sys
 
@@ -19,9 +20,25 @@ def load_validator(schema_path=SCHEMA):
     return jsonschema.Draft202012Validator(schema)
 
 
+def non_finite_paths(node, path=()):
+    """Paths of NaN/Infinity values: Python's json accepts them, JSON Schema
+    compares them as numbers, and the document contract forbids them."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield path
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from non_finite_paths(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from non_finite_paths(v, path + (i,))
+
+
 def errors_of(doc, validator):
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
+    errs = [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
             for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))]
+    errs += [f"{'/'.join(str(p) for p in path) or '<root>'}: NaN/Infinity is not allowed (absent values are null)"
+             for path in non_finite_paths(doc)]
+    return errs
 
 
 def main(argv):
