@@ -51,7 +51,8 @@ void add_options(CLI::App& app, Config& cfg) {
   const std::map<std::string, Rw> rws{{"write", Rw::kWrite}, {"read", Rw::kRead},
                                       {"randwrite", Rw::kRandWrite}, {"randread", Rw::kRandRead}};
   app.add_option("--rw", cfg.rw, "write|read|randwrite|randread (sequential write by default)")
-      ->transform(CLI::CheckedTransformer(rws, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(rws, CLI::ignore_case).description(""))
+      ->type_name("RW")
       ->default_str("write");
   const std::map<std::string, Mode> modes{
       {"create", Mode::kCreate}, {"overwrite", Mode::kOverwrite}, {"append", Mode::kAppend}};
@@ -59,14 +60,16 @@ void add_options(CLI::App& app, Config& cfg) {
                  "create: a new empty file the writes extend; overwrite: an existing fully written "
                  "file (laid out first, untimed, when missing or short); append: writes past the "
                  "end of an existing file")
-      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case).description(""))
+      ->type_name("MODE")
       ->default_str("create");
   const std::map<std::string, Prealloc> preallocs{
       {"none", Prealloc::kNone}, {"fallocate", Prealloc::kFallocate}, {"truncate", Prealloc::kTruncate}};
   app.add_option("--prealloc", cfg.prealloc,
                  "For --mode create, untimed: none, fallocate (fio's default) or truncate (ftruncate "
                  "to the final size)")
-      ->transform(CLI::CheckedTransformer(preallocs, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(preallocs, CLI::ignore_case).description(""))
+      ->type_name("PREALLOC")
       ->default_str("none");
   app.add_flag("--sync", cfg.sync, "Open with O_DSYNC (fio sync=1)");
   app.add_flag("--fsync-at-end", cfg.fsync_at_end, "fsync each file before close, inside the timed span");
