@@ -1,0 +1,226 @@
+"""dio_batch end to end under mpiexec: every engine at 1 and 2 ranks on a
+disk temp dir, bytes on disk, --verify, a corrupted block found with its
+offset, alignment rejected before any I/O, ENOSPC on a small ext4, SIGTERM,
+tmpfs warning, modes. Every document is validated against the schema."""
+import glob
+import os
+import signal
+import time
+import unittest
+
+import pfsb
+
+TOOL = "dio_batch"
+MiB = 1024 * 1024
+
+
+def engines():
+    """Engines of this build, from --help ("I/O engine: libaio, io_uring, psync")."""
+    r = pfsb.run_tool(TOOL, 1, ["--help"])
+    for line in r.stdout.splitlines():
+        if "I/O engine:" in line:
+            names = line.split("I/O engine:")[1].split("[")[0]
+            return [n.strip() for n in names.split(",") if n.strip()]
+    return ["psync"]
+
+
+def depth_args(engine):
+    return ["--iodepth", "1"] if engine == "psync" else ["--iodepth", "16"]
+
+
+class DioBatchEngines(unittest.TestCase):
+    """Guards: every engine moves size x ranks bytes to disk with the right
+    data (verify passes) and a valid document with device counters."""
+
+    def test_each_engine_np1_np2(self):
+        for engine in engines():
+            for np in (1, 2):
+                with self.subTest(engine=engine, np=np), pfsb.temp_dir(pfsb.DISK_TMP) as d:
+                    doc = os.path.join(d, "r.json")
+                    r = pfsb.run_tool(TOOL, np, ["--engine", engine, *depth_args(engine), "--bs", "32k",
+                                                 "--size", "4m", "-o", os.path.join(d, "f"), "--verify"],
+                                      json_path=doc)
+                    self.assertEqual(r.returncode, 0, r)
+                    pfsb.assert_valid(self, r.doc)
+                    self.assertEqual(r.doc["status"], "ok")
+                    files = sorted(glob.glob(os.path.join(d, "f.*")))
+                    self.assertEqual(len(files), np)
+                    self.assertEqual(sum(os.path.getsize(f) for f in files), 4 * MiB * np)
+                    ph = r.doc["phases"][0]
+                    self.assertEqual(ph["name"], "write")
+                    self.assertEqual(ph["bytes"], 4 * MiB * np)
+                    self.assertEqual(ph["ops"], 128 * np)
+                    self.assertEqual(ph["latency"]["count"], 128 * np)
+                    self.assertAlmostEqual(ph["bandwidth_bytes_per_s"] / ph["ops_per_s"], 32768, delta=1e-6 * 32768)
+                    det = ph["details"]
+                    self.assertEqual(det["engine"], engine)
+                    self.assertTrue(det["complete"])
+                    if engine == "psync":
+                        self.assertIsNone(det["submission_latency"])
+                    else:
+                        self.assertEqual(det["submission_latency"]["count"], 128 * np)
+                    series_bytes = sum(det["time_series"]["values"]) * det["time_series"]["interval_s"]
+                    self.assertAlmostEqual(series_bytes, 4 * MiB * np, delta=1)
+                    self.assertGreater(det["cpu"]["per_io_ns"], 0)
+                    if det["device"] is not None:  # on a block device: the disk saw our writes
+                        self.assertGreaterEqual(det["device"]["write"]["bytes"], 4 * MiB * np)
+                    v = r.doc["verification"]
+                    self.assertTrue(v["enabled"])
+                    self.assertEqual(v["status"], "passed")
+                    self.assertEqual(v["checks"][0]["bytes"], 4 * MiB * np)
+                    self.assertIn("IOPS=", r.stdout)
+
+    def test_shared_file_and_random_write(self):
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            f = os.path.join(d, "shared")
+            r = pfsb.run_tool(TOOL, 2, ["--engine", engines()[0], "--iodepth", "8", "--size", "2m", "--bs", "16k",
+                                        "--rw", "randwrite", "--shared", "-o", f, "--verify"],
+                              json_path=os.path.join(d, "r.json"))
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(os.path.getsize(f), 4 * MiB)
+            self.assertEqual(r.doc["phases"][0]["name"], "randwrite")
+            self.assertEqual(r.doc["verification"]["status"], "passed")
+
+
+class DioBatchVerify(unittest.TestCase):
+    """Guards: a corrupted block makes --verify fail with exit 3 and the
+    block's offset in the document."""
+
+    def test_corrupted_block_is_found(self):
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            f = os.path.join(d, "f")
+            r = pfsb.run_tool(TOOL, 1, ["--engine", engines()[0], "--iodepth", "8", "--size", "2m", "-o", f],
+                              json_path=os.path.join(d, "w.json"))
+            self.assertEqual(r.returncode, 0, r)
+            bad = 5 * 32768
+            with open(f + ".0", "r+b") as fh:
+                fh.seek(bad)
+                block = fh.read(32768)
+                fh.seek(bad)
+                fh.write(bytes(b ^ 0xFF for b in block))
+            doc = os.path.join(d, "r.json")
+            r = pfsb.run_tool(TOOL, 1, ["--engine", engines()[0], "--iodepth", "8", "--size", "2m", "-o", f,
+                                        "--rw", "read", "--verify"], json_path=doc)
+            self.assertEqual(r.returncode, 3, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(r.doc["status"], "verify_failed")
+            self.assertEqual(r.doc["phases"][0]["name"], "read")
+            self.assertEqual(r.doc["phases"][0]["details"]["laid_out_bytes_per_rank"], 0)
+            m = r.doc["verification"]["first_mismatch"]
+            self.assertEqual(m["offset_bytes"], bad)
+            self.assertEqual(m["mismatched_bytes"], 32768)
+            self.assertEqual(m["path"], f + ".0")
+            self.assertTrue(any(str(bad) in e["message"] for e in r.doc["errors"]), r.doc["errors"])
+
+
+class DioBatchUsage(unittest.TestCase):
+    """Guards: sizes not aligned for O_DIRECT are exit 2 before any I/O,
+    with the numbers and the rule."""
+
+    def test_unaligned_bs_rejected(self):
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            r = pfsb.run_tool(TOOL, 2, ["--bs", "1000", "--size", "1000000", "-o", os.path.join(d, "f")])
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIn("--bs 1000 is not a multiple of the O_DIRECT offset alignment", r.stderr)
+            self.assertIn("statx STATX_DIOALIGN", r.stderr)
+            self.assertEqual(r.stderr.count("dio_batch: error:"), 1, r.stderr)
+            self.assertEqual(os.listdir(d), [])
+
+    def test_unknown_engine_lists_engines(self):
+        r = pfsb.run_tool(TOOL, 1, ["--engine", "spdk"])
+        self.assertEqual(r.returncode, 2, r)
+        self.assertIn("unknown --engine 'spdk'", r.stderr)
+        self.assertIn("psync", r.stderr)
+
+
+class DioBatchFaults(unittest.TestCase):
+    """Guards: ENOSPC mid-run stops all ranks together (exit 1, status
+    failed, rank/path/offset/errno in the document); SIGTERM is exit 4 with
+    the finished work kept."""
+
+    def test_enospc_on_small_ext4(self):
+        with pfsb.small_mount(self, "ext4", "32m") as mnt:
+            doc = os.path.join(pfsb.DISK_TMP, f"dio-enospc-{os.getpid()}.json")
+            try:
+                r = pfsb.run_tool(TOOL, 2, ["--engine", engines()[0], "--iodepth", "16", "--size", "24m",
+                                            "-o", os.path.join(mnt, "f")], json_path=doc)
+                self.assertEqual(r.returncode, 1, r)
+                pfsb.assert_valid(self, r.doc)
+                self.assertEqual(r.doc["status"], "failed")
+                msgs = " ".join(e["message"] for e in r.doc["errors"])
+                self.assertIn("No space left on device (ENOSPC)", msgs)
+                self.assertRegex(msgs, r"rank \d: \S+ failed on '.*/f\.\d' at offset \d+")
+                self.assertEqual(r.doc["phases"], [])
+            finally:
+                if os.path.exists(doc):
+                    os.unlink(doc)
+
+    def test_sigterm_keeps_finished_work(self):
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            doc = os.path.join(d, "r.json")
+            f = os.path.join(d, "f")
+            p = pfsb.start_tool(TOOL, 2, ["--engine", engines()[0], "--iodepth", "4", "--size", "4m",
+                                          "--time-based", "--runtime", "120", "--mode", "overwrite", "-o", f],
+                                json_path=doc)
+            try:
+                # the phase runs once the files are laid out (untimed preparation)
+                self.assertTrue(pfsb.wait_for(lambda: all(os.path.exists(f"{f}.{r}") and os.path.getsize(f"{f}.{r}") == 4 * MiB
+                                                          for r in (0, 1)), 60))
+                time.sleep(1.5)
+                pfsb.signal_ranks(TOOL, p, signal.SIGTERM)
+                out, err = p.communicate(timeout=120)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+            self.assertEqual(p.returncode, 4, err)
+            with open(doc) as fh:
+                import json
+                d2 = json.load(fh)
+            pfsb.assert_valid(self, d2)
+            self.assertEqual(d2["status"], "interrupted")
+            self.assertEqual(len(d2["phases"]), 1)
+            ph = d2["phases"][0]
+            self.assertFalse(ph["details"]["complete"])
+            self.assertGreater(ph["bytes"], 0)
+            self.assertTrue(any("SIGTERM" in e["message"] for e in d2["errors"]), d2["errors"])
+
+
+class DioBatchModesAndFilesystems(unittest.TestCase):
+    """Guards: append writes past the old end, overwrite reuses the file,
+    create preallocates as asked; O_DIRECT on tmpfs carries a warning."""
+
+    def test_append_overwrite_create(self):
+        e = engines()[0]
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            f = os.path.join(d, "f")
+            common = ["--engine", e, "--iodepth", "8", "--size", "1m", "-o", f]
+            r = pfsb.run_tool(TOOL, 1, common + ["--prealloc", "fallocate"], json_path=os.path.join(d, "c.json"))
+            self.assertEqual(r.returncode, 0, r)
+            self.assertEqual(r.doc["config"]["prealloc"], "fallocate")
+            r = pfsb.run_tool(TOOL, 1, common + ["--mode", "overwrite", "--verify"], json_path=os.path.join(d, "o.json"))
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(r.doc["phases"][0]["details"]["laid_out_bytes_per_rank"], 0)
+            self.assertEqual(os.path.getsize(f + ".0"), MiB)
+            r = pfsb.run_tool(TOOL, 1, common + ["--mode", "append", "--verify"], json_path=os.path.join(d, "a.json"))
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(r.doc["phases"][0]["details"]["region_base_bytes"], MiB)
+            self.assertEqual(r.doc["verification"]["status"], "passed")
+            self.assertEqual(os.path.getsize(f + ".0"), 2 * MiB)
+
+    def test_tmpfs_warning(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = pfsb.run_tool(TOOL, 1, ["--engine", "psync", "--iodepth", "1", "--size", "1m", "-o",
+                                        os.path.join(d, "f")], json_path=os.path.join(d, "r.json"))
+            if r.returncode == 1 and "does not support O_DIRECT" in r.stderr:
+                self.skipTest("this kernel's tmpfs refuses O_DIRECT (before Linux 6.6)")
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertTrue(any("O_DIRECT on tmpfs is not direct" in w for w in r.doc["warnings"]), r.doc["warnings"])
+            self.assertIsNone(r.doc["phases"][0]["details"]["device"])
+
+
+if __name__ == "__main__":
+    unittest.main()
