@@ -1,0 +1,37 @@
+#pragma once
+// mdtest_like as a pfsbench Tool: mdtest's metadata phases on one shared
+// directory (or a tree, or a tree per rank), with rates, latencies and the
+// file-create time series in the result document.
+
+#include <iosfwd>
+#include <string>
+
+#include "config.hpp"
+#include "pfsbench/tool.hpp"
+
+namespace pfsbench::mdtest_like {
+
+class MdtestTool : public Tool {
+ public:
+  std::string name() const override { return "mdtest_like"; }
+  std::string description() const override;
+  void add_options(CLI::App& app) override { mdtest_like::add_options(app, cfg_); }
+  void validate() override;
+  nlohmann::json config_json() const override { return mdtest_like::config_json(cfg_); }
+  std::string target_path() const override { return cfg_.dir; }
+  void run(RunContext& ctx) override;
+  void report(const RunContext& ctx, std::ostream& out) const override;
+
+  const Config& config() const { return cfg_; }
+  Config& config() { return cfg_; }
+
+ private:
+  Config cfg_;
+};
+
+/// The mdtest-style summary (rank 0): per operation max/min/mean/stddev of
+/// ops/s over iterations, then the latency percentiles of each phase. Pure
+/// formatting of `r`.
+void print_report(const RunResult& r, std::ostream& out);
+
+}  // namespace pfsbench::mdtest_like
