@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -449,6 +450,57 @@ TEST(Comm, AgreeWithAnEmptyMessageStillNamesTheRank) {
     ASSERT_EQ(e->rank_messages().size(), 1u);
     EXPECT_NE(e->rank_messages()[0].find("rank " + std::to_string(last)), std::string::npos) << e->rank_messages()[0];
   }
+}
+
+// RunContext::step(): the failure protocol every tool relies on. A step that
+// throws on one rank makes every rank throw CollectiveError together.
+TEST(RunContext, StepAgreesOnFailureOfOneRank) {
+  const Comm comm;
+  std::ostringstream out;
+  RunContext ctx(comm, CommonOptions{}, out);
+  const int last = comm.size() - 1;
+  int ran = 0;
+  EXPECT_NO_THROW(ctx.step([&] { ++ran; }));
+  EXPECT_EQ(ran, 1);
+  // An IoError on the last rank: runtime everywhere, rank 0 has its message.
+  try {
+    ctx.step([&] {
+      if (comm.rank() == last) throw IoError("pwrite", "/x/f", ENOSPC, last, 4096, 512);
+    });
+    ADD_FAILURE() << "no CollectiveError";
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kRuntime);
+    if (comm.is_root()) {
+      ASSERT_EQ(e.rank_messages().size(), 1u);
+      EXPECT_NE(e.rank_messages()[0].find("rank " + std::to_string(last) + ": pwrite failed on '/x/f' at offset 4096"),
+                std::string::npos)
+          << e.rank_messages()[0];
+      EXPECT_NE(e.rank_messages()[0].find("ENOSPC"), std::string::npos);
+    }
+  }
+  // A plain std::exception counts as a run-time error and gets the rank prefix.
+  try {
+    ctx.step([&] {
+      if (comm.rank() == last) throw std::runtime_error("bad_alloc-ish");
+    });
+    ADD_FAILURE() << "no CollectiveError";
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kRuntime);
+    if (comm.is_root()) {
+      EXPECT_EQ(e.rank_messages(), std::vector<std::string>{"rank " + std::to_string(last) + ": bad_alloc-ish"});
+    }
+  }
+  // Different errors on different ranks: the most severe wins everywhere.
+  try {
+    ctx.step([&] {
+      if (comm.rank() == 0) throw VerifyError("rank 0: mismatch");
+      if (comm.rank() == last) throw UsageError("bad -t");
+    });
+    ADD_FAILURE() << "no CollectiveError";
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(e.code(), comm.size() == 1 ? ExitCode::kVerify : ExitCode::kUsage);
+  }
+  EXPECT_TRUE(comm.all_ok(true));  // nobody left behind in a collective
 }
 
 }  // namespace
