@@ -134,9 +134,14 @@ void add_options(CLI::App& app, Config& cfg) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", cfg.seed, "Seed of the data pattern and of the random order")->capture_default_str();
-  app.add_option("--fault.shrink-to", cfg.shrink_to_bytes,
-                 "Testing only: truncate the file to this many bytes once reader 0 has mapped it (a file this "
-                 "run created only), to exercise the SIGBUS path")
+  app.add_option_function<std::string>(
+         "--fault.shrink-to",
+         [&cfg](const std::string& v) {
+           cfg.shrink_to_bytes = static_cast<std::int64_t>(parse_size(v, "--fault.shrink-to", true));
+         },
+         "Testing only: truncate the file to SIZE once reader 0 has mapped it (a file this run created only), "
+         "to exercise the SIGBUS path")
+      ->type_name("SIZE")
       ->group("Fault injection (tests)");
 }
 
