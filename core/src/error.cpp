@@ -67,8 +67,11 @@ std::vector<std::string> collapse_rank_messages(const std::vector<std::string>& 
         text = m.substr(colon + 2);
       }
     }
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.text == text; });
-    if (rank < 0 || it == groups.end()) {
+    // Same text, same group: with a rank prefix the ranks are listed, without
+    // one (e.g. a usage error every rank found alike) it is said once.
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.text == text && g.ranks.empty() == (rank < 0); });
+    if (it == groups.end()) {
       groups.push_back({text, {}});
       it = groups.end() - 1;
     }

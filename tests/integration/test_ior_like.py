@@ -179,6 +179,19 @@ class IorLikeErrors(unittest.TestCase):
     def test_unimplemented_ior_flag(self):
         self.usage(["-c"], "-c (collective MPI-IO) is not implemented by ior_like")
 
+    def test_odirect_alignment_is_checked_before_io(self):
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            r = pfsb.run_tool(TOOL, 2, ["-B", "-w", "-b", "3003k", "-t", "1001k", "-o", os.path.join(d, "f")],
+                              os.path.join(d, "r.json"))
+            self.assertEqual(r.returncode, 2, r)
+            errs = [l for l in r.stderr.splitlines() if l.startswith("ior_like: error:")]
+            self.assertEqual(len(errs), 1, r.stderr)
+            self.assertIn("must be a multiple of", errs[0])
+            self.assertIn("-t is 1025024", errs[0])
+            self.assertEqual(os.listdir(d), ["r.json"], "no test file before the check")
+            self.assertEqual(r.doc["status"], "failed")
+            self.assertEqual(r.doc["errors"][0]["kind"], "usage")
+
     def test_missing_directory(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
             missing = os.path.join(d, "no", "such", "dir")

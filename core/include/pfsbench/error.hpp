@@ -90,7 +90,8 @@ class CollectiveError : public Error {
 
 /// Merges messages that differ only in their "rank N: " prefix, keeping the
 /// first-appearance order: {"rank 0: x", "rank 1: x", "rank 3: y"} ->
-/// {"ranks 0-1: x", "rank 3: y"}. 384 ranks failing alike make one line.
+/// {"ranks 0-1: x", "rank 3: y"}; identical messages without a prefix are
+/// kept once. 384 ranks failing alike make one line.
 std::vector<std::string> collapse_rank_messages(const std::vector<std::string>& messages);
 
 /// "strerror(err) (ENAME)" e.g. "No space left on device (ENOSPC)".
