@@ -42,6 +42,8 @@ class RunContext {
 
   /// COLLECTIVE. Runs `fn` on every rank, then agrees on the outcome: when
   /// any rank threw (or a signal arrived), every rank throws CollectiveError.
+  /// `fn` must be local (no collective calls): a rank that throws inside it
+  /// skips whatever follows, and the agreement is the only meeting point.
   template <class Fn>
   void step(Fn&& fn) {
     ExitCode code = ExitCode::kOk;
