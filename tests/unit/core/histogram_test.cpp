@@ -132,6 +132,29 @@ TEST(Histogram, PercentilesOf1To1000AreBucketMiddles) {
   EXPECT_DOUBLE_EQ(h.mean_ns(), 500.5);
 }
 
+TEST(Histogram, NearestRankIsExactForDecimalPercentiles) {
+  // k values at 10 ns and the rest at 20 ns, k = exactly p% of the count:
+  // the p-th percentile is 10 (p% of the values are <= 10), and 20 when one
+  // of the k is missing. 99.9 is not exact in binary: 99.9/100*1000 is
+  // 999.0000000000001, whose ceil would pick the 1000th value.
+  struct Case {
+    double p;
+    std::uint64_t count, k;
+  };
+  for (const Case& c : {Case{50, 10, 5}, Case{90, 10, 9}, Case{99, 100, 99}, Case{99.9, 1000, 999},
+                        Case{99.9, 3000, 2997}, Case{99.9, 10000, 9990}, Case{99.99, 10000, 9999},
+                        Case{99.9, 100000, 99900}, Case{99.99, 30000, 29997}, Case{90, 1000, 900}}) {
+    SCOPED_TRACE(::testing::Message() << "p" << c.p << " of " << c.count);
+    H at_k, below_k;
+    for (std::uint64_t i = 0; i < c.count; ++i) {
+      at_k.record(i < c.k ? 10 : 20);
+      below_k.record(i + 1 < c.k ? 10 : 20);
+    }
+    EXPECT_EQ(at_k.percentile(c.p), 10.0);
+    EXPECT_EQ(below_k.percentile(c.p), 20.0);
+  }
+}
+
 TEST(Histogram, SingleValueIsExactAtEveryPercentile) {
   for (std::uint64_t v : {0ull, 7ull, 12345ull, 987654321ull, 1ull << 50}) {
     H h;
