@@ -29,7 +29,11 @@ std::uint64_t LatencyHistogram::bucket_width(std::size_t bucket) noexcept {
 double LatencyHistogram::percentile(double p) const noexcept {
   if (count_ == 0) return 0.0;
   p = std::clamp(p, 0.0, 100.0);
-  auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
+  // Nearest rank ceil(p% of count). p is decimal (99.9) and not exact in
+  // binary: 99.9/100*1000 is 999.0000000000001, so shave a relative 1e-12
+  // before the ceil, or p99.9 of 1000 values would be the 1000th value.
+  const double exact_rank = p * static_cast<double>(count_) / 100.0;
+  auto rank = static_cast<std::uint64_t>(std::ceil(exact_rank - exact_rank * 1e-12));
   rank = std::clamp<std::uint64_t>(rank, 1, count_);
   std::uint64_t seen = 0;
   for (std::size_t b = 0; b < kBuckets; ++b) {
