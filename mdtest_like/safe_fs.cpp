@@ -49,7 +49,10 @@ int open_dir_nofollow(int base_fd, const std::string& relpath) {
 UniqueFd open_dir_or_throw(int base_fd, const std::string& relpath, const std::string& display_path, int rank,
                            const std::string& hint) {
   const int fd = open_dir_nofollow(base_fd, relpath);
-  if (fd < 0) throw IoError("open directory", display_path, -fd, rank, -1, -1, hint);
+  if (fd < 0)
+    throw IoError("open directory", display_path, -fd, rank, -1, -1,
+                  -fd == ENOTDIR ? "a component is not a directory or is a symlink, which is never followed"
+                                 : hint);
   return UniqueFd(fd);
 }
 
