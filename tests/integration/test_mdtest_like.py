@@ -5,8 +5,10 @@ into an existing tree fails cleanly (exit 1, status failed, nothing counted),
 -n 1 one file per rank, ENOSPC on a tmpfs with 64 inodes, -u trees, -N and
 -W, -X catching a corrupted file, a symlink in the tree never followed, and
 refused mdtest flags. Every document is validated against the schema."""
+import json
 import os
 import shutil
+import signal
 import unittest
 
 import pfsb
@@ -170,6 +172,34 @@ class Failures(unittest.TestCase):
             self.assertEqual(m["found"], 0)
             self.assertEqual(m["rank"], 1)
             self.assertEqual(phases(r.doc)[("file_read", 0)]["details"]["verify"]["files_mismatched"], 1)
+
+    def test_sigterm_keeps_finished_phases_and_cleans_up(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            root = os.path.join(d, "md")
+            doc = os.path.join(d, "r.json")
+
+            def tree_done():
+                try:
+                    with open(doc) as f:
+                        return any(p["name"] == "tree_create" for p in json.load(f)["phases"])
+                except (OSError, ValueError):
+                    return False
+
+            proc = pfsb.start_tool(TOOL, 2, ["-F", "-n", "5000000", "-d", root], json_path=doc)
+            try:
+                self.assertTrue(pfsb.wait_for(tree_done, 60), "no checkpoint with tree_create")
+                pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
+                proc.communicate(timeout=120)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+            self.assertEqual(proc.returncode, 4)
+            with open(doc) as f:
+                r = json.load(f)
+            pfsb.assert_valid(self, r)
+            self.assertEqual(r["status"], "interrupted")
+            self.assertEqual([p["name"] for p in r["phases"]], ["tree_create"])
+            self.assertFalse(os.path.exists(root), "with -r, an interrupted run removes what it created")
 
     def test_refused_and_bad_flags(self):
         cases = [(["-B", "-n", "1"], "not implemented"),
