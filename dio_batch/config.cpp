@@ -47,6 +47,9 @@ void add_options(CLI::App& app, Config& cfg) {
   app.add_option("--iodepth", cfg.iodepth, "Requests kept in flight per rank (psync: 1)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 65536u));
+  app.add_option("--iodepth-batch-submit,--iodepth-batch", cfg.batch_submit,
+                 "Requests per submit call (fio iodepth_batch_submit; 0 = all staged requests at once)")
+      ->capture_default_str();
   add_size_option(app, "--size", cfg.size_bytes, "Bytes per rank (the region each rank writes or reads)");
   const std::map<std::string, Rw> rws{{"write", Rw::kWrite}, {"read", Rw::kRead},
                                       {"randwrite", Rw::kRandWrite}, {"randread", Rw::kRandRead}};
@@ -144,6 +147,7 @@ nlohmann::json to_json(const Config& cfg) {
   return {{"engine", cfg.engine},
           {"bs_bytes", cfg.bs_bytes},
           {"iodepth", cfg.iodepth},
+          {"iodepth_batch_submit", cfg.batch_submit},
           {"size_bytes_per_rank", cfg.size_bytes},
           {"rw", rw_name(cfg.rw)},
           {"mode", is_write(cfg.rw) ? mode_name(cfg.mode) : "existing"},

@@ -104,6 +104,31 @@ RankPhaseResult run_phase(const PhaseSpec& spec) {
     }
   };
 
+  // Hands the staged requests to the kernel in one call.
+  auto commit = [&] {
+    if (nstaged == 0) return;
+    const int n = engine->commit();
+    const std::uint64_t t = now_ns();
+    if (n < 0) {
+      if (!failure) failure = Failure{spec.write ? "submit write" : "submit read", -n, slot_offset[staged[0]], n};
+      stop = true;
+      // Never reached the kernel: their slots are free again.
+      for (std::size_t i = 0; i < nstaged; ++i) free_slots.push_back(staged[i]);
+      nstaged = 0;
+      return;
+    }
+    const auto un = static_cast<std::size_t>(n);
+    for (std::size_t i = 0; i < un; ++i) {
+      const std::uint32_t slot = staged[i];
+      res.slat.record(t - slot_time[slot]);
+      slot_time[slot] = t;
+    }
+    for (std::size_t i = un; i < nstaged; ++i) staged[i - un] = staged[i];
+    nstaged -= un;
+    in_flight += un;
+  };
+  const std::size_t batch = cfg.batch_submit == 0 ? depth : cfg.batch_submit;
+
   while (true) {
     // Fill every free slot.
     while (!stop && issued < target_ops && !free_slots.empty()) {
@@ -136,30 +161,10 @@ RankPhaseResult run_phase(const PhaseSpec& spec) {
       } else {
         slot_time[slot] = t;
         staged[nstaged++] = slot;
+        if (nstaged >= batch) commit();
       }
     }
-    // Hand the staged requests to the kernel in one call.
-    if (nstaged > 0) {
-      const int n = engine->commit();
-      const std::uint64_t t = now_ns();
-      if (n < 0) {
-        if (!failure) failure = Failure{spec.write ? "submit write" : "submit read", -n, slot_offset[staged[0]], n};
-        stop = true;
-        // Never reached the kernel: their slots are free again.
-        for (std::size_t i = 0; i < nstaged; ++i) free_slots.push_back(staged[i]);
-        nstaged = 0;
-      } else {
-        const auto un = static_cast<std::size_t>(n);
-        for (std::size_t i = 0; i < un; ++i) {
-          const std::uint32_t slot = staged[i];
-          res.slat.record(t - slot_time[slot]);
-          slot_time[slot] = t;
-        }
-        for (std::size_t i = un; i < nstaged; ++i) staged[i - un] = staged[i];
-        nstaged -= un;
-        in_flight += un;
-      }
-    }
+    commit();
     if (in_flight == 0 && nstaged == 0 && (stop || issued >= target_ops)) break;
     if (interrupt_requested() && !stop) {
       res.interrupted = true;
