@@ -33,8 +33,11 @@ class RunLoop : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(RunLoop, WritesEveryBlockOnceWithItsOwnData) {
+  for (unsigned batch : {1u, 0u, 5u})
   for (bool random : {false, true}) {
+    SCOPED_TRACE(testing::Message() << "batch " << batch << " random " << random);
     Config cfg;
+    cfg.batch_submit = batch;
     cfg.engine = GetParam();
     cfg.iodepth = engine_caps(cfg.engine).async ? 16 : 1;
     cfg.bs_bytes = 8192;
