@@ -186,10 +186,14 @@ void write_file_atomic(const std::string& path, std::string_view content) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    const int err = errno;
+  // close() even when fsync() failed: no descriptor leaks on the error path.
+  const int fsync_rc = fsync(fd);
+  const int fsync_err = errno;
+  const int close_rc = close(fd);
+  const int close_err = errno;
+  if (fsync_rc != 0 || close_rc != 0) {
     unlink(tmp.c_str());
-    throw IoError("fsync", tmp, err, 0);
+    throw IoError(fsync_rc != 0 ? "fsync" : "close", tmp, fsync_rc != 0 ? fsync_err : close_err, 0);
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;

@@ -81,7 +81,8 @@ std::string format_bytes(std::uint64_t bytes) {
   static constexpr const char* kNames[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   int unit = 0;
   double v = static_cast<double>(bytes);
-  while (v >= 1024.0 && unit < 6) {
+  // 1023.995 KiB would print as "1024.00 KiB": promote values that round up.
+  while (v >= 1024.0 - 0.005 && unit < 6 && bytes >= 1024) {
     v /= 1024.0;
     ++unit;
   }
