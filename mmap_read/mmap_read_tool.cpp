@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -38,6 +41,7 @@ nlohmann::json MmapReadTool::config_json() const { return to_json(cfg_, page_byt
 void MmapReadTool::run(RunContext& ctx) {
   try {
     prepare_file(ctx);
+    warn_if_bound(ctx);
     for (int it = 0; it < cfg_.iterations; ++it)
       for (Api api : cfg_.apis)
         for (int t : cfg_.threads) run_phase(ctx, api, t, it);
@@ -156,6 +160,22 @@ void MmapReadTool::prepare_file(RunContext& ctx) {
   });
   file_bytes_ = max_size;
   if (comm.is_root()) fs_type_ = ctx.result.environment.value("target", nlohmann::json::object()).value("fs_type", "");
+}
+
+void MmapReadTool::warn_if_bound(RunContext& ctx) {
+  // mpirun binds each rank to one core by default (with few ranks): all of
+  // a rank's reader threads would then share that core.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::uint64_t cpus = 0;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) cpus = static_cast<std::uint64_t>(CPU_COUNT(&set));
+  const std::uint64_t fewest = ~ctx.comm.allreduce_max(~cpus);
+  const int most_threads = *std::max_element(cfg_.threads.begin(), cfg_.threads.end());
+  if (fewest > 0 && fewest < static_cast<std::uint64_t>(most_threads))
+    ctx.warn(fmt::format("a rank may run on only {} CPU(s) (its affinity mask) but runs up to {} reader threads, "
+                         "which then share them; launch with 'mpirun --bind-to none' or give each rank as many "
+                         "CPUs as threads (e.g. srun --cpus-per-task)",
+                         fewest, most_threads));
 }
 
 void MmapReadTool::remove_created(RunContext& ctx) noexcept {

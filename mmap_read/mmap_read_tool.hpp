@@ -46,6 +46,7 @@ class MmapReadTool : public Tool {
   void prepare_file(RunContext& ctx);
   void create_file(RunContext& ctx);
   void remove_created(RunContext& ctx) noexcept;
+  void warn_if_bound(RunContext& ctx);  // COLLECTIVE
   void run_phase(RunContext& ctx, Api api, int threads, int iteration);
 
   Config cfg_;

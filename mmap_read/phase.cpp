@@ -40,6 +40,19 @@ nlohmann::json residency_json(const Residency& r, std::uint64_t file_bytes) {
           {"max_resident_fraction", f > 0 ? static_cast<double>(r.max_bytes) / f : 0.0}};
 }
 
+/// COLLECTIVE. A barrier that sleeps while it waits (MPI_Ibarrier polled
+/// every 100 us) instead of busy-polling like MPI_Barrier.
+void quiet_barrier(const Comm& comm) {
+  MPI_Request req;
+  MPI_Ibarrier(comm.raw(), &req);
+  int done = 0;
+  while (true) {
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
 std::string hex64(std::uint64_t v) { return fmt::format("0x{:016x}", v); }
 
 nlohmann::json dist_json(const Distribution& d) { return {{"min", d.min}, {"median", d.median}, {"max", d.max}}; }
@@ -146,6 +159,9 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
   }
   for (auto& th : pool) th.join();
   built.clear();
+  // Ranks that finish first would otherwise spin inside the next collective
+  // and take CPU from readers still running on an oversubscribed node.
+  quiet_barrier(comm);
 
   // A reader that failed (SIGBUS, I/O error) stops every rank together.
   ctx.step([&] {
