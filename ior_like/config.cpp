@@ -114,7 +114,7 @@ nlohmann::json to_json(const Config& cfg) {
           {"file_per_process", cfg.file_per_process},
           {"check_write", cfg.check_write},
           {"check_read", cfg.check_read},
-          {"read_order", cfg.reorder_random ? "random" : cfg.reorder ? "next_node" : "own"},  // as in run.cpp
+          {"read_order", read_order_name(cfg.read_order())},
           {"seed", cfg.seed},
           {"test_file", cfg.path},
           {"odirect", cfg.odirect}};

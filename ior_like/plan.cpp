@@ -7,6 +7,15 @@
 
 namespace pfsbench::ior_like {
 
+const char* read_order_name(ReadOrder order) noexcept {
+  switch (order) {
+    case ReadOrder::kShift: return "next_node";
+    case ReadOrder::kRandom: return "random";
+    case ReadOrder::kOwn: break;
+  }
+  return "own";
+}
+
 std::vector<int> random_derangement(int n, std::uint64_t seed) {
   std::vector<int> p(static_cast<std::size_t>(n));
   std::iota(p.begin(), p.end(), 0);

@@ -46,6 +46,9 @@ enum class ReadOrder {
   kRandom,  ///< -Z: a seeded random permutation without fixed points
 };
 
+/// "own", "next_node" (-C) or "random" (-Z): the name in config and details.
+const char* read_order_name(ReadOrder order) noexcept;
+
 /// A random permutation of 0..n-1 with no fixed point (n > 1), from a
 /// seeded generator: Sattolo's algorithm yields one cycle through all
 /// ranks, so no rank reads its own data. Same seed -> same permutation on

@@ -36,14 +36,7 @@ struct RankTimes {
 };
 enum SpanIndex { kTotal, kOpen, kIo, kFsync, kClose, kSpanCount };
 
-const char* read_order_name(ReadOrder o) {
-  switch (o) {
-    case ReadOrder::kShift: return "next_node";
-    case ReadOrder::kRandom: return "random";
-    case ReadOrder::kOwn: break;
-  }
-  return "own";
-}
+nlohmann::json number_or_null(std::optional<double> v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 double ns_to_s(std::uint64_t ns) { return static_cast<double>(ns) * 1e-9; }
 
@@ -220,8 +213,8 @@ class Runner {
         {"files", cfg_.file_per_process ? layout_.ranks : 1},
         {"read_order", writing ? "own" : read_order_name(cfg_.read_order())},
         {"io_duration_s", io_s},
-        {"io_bandwidth_bytes_per_s", rate(static_cast<double>(p.bytes), io_s).value_or(0.0)},
-        {"io_ops_per_s", rate(static_cast<double>(p.ops), io_s).value_or(0.0)},
+        {"io_bandwidth_bytes_per_s", number_or_null(rate(static_cast<double>(p.bytes), io_s))},
+        {"io_ops_per_s", number_or_null(rate(static_cast<double>(p.ops), io_s))},
         {"rank_io_duration_s",
          {{"min", spans[kIo].rank_duration_s.min},
           {"median", spans[kIo].rank_duration_s.median},
@@ -230,8 +223,6 @@ class Runner {
         {"fsync_duration_s", cfg_.fsync && writing ? nlohmann::json(spans[kFsync].span_s()) : nlohmann::json(nullptr)},
         {"close_duration_s", spans[kClose].span_s()},
     };
-    if (p.details["io_bandwidth_bytes_per_s"] == 0.0) p.details["io_bandwidth_bytes_per_s"] = nullptr;
-    if (p.details["io_ops_per_s"] == 0.0) p.details["io_ops_per_s"] = nullptr;
     if (ctx_.verbose_root()) print_row(p);
     ctx_.add_phase(std::move(p));
   }
