@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <latch>
@@ -125,22 +126,27 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
   std::condition_variable cv;
   int finished = 0;
   std::vector<std::thread> pool;
-  ctx.step([&] {
-    try {
+  std::atomic<bool> cancel{false};
+  auto release_and_join = [&] {  // on failure: let the waiting threads go, unread
+    cancel = true;
+    gate.count_down();
+    for (auto& th : pool) th.join();
+  };
+  try {
+    ctx.step([&] {
       for (int t = 0; t < threads; ++t)
         pool.emplace_back([&, t] {
           gate.wait();
-          results[static_cast<std::size_t>(t)] = built[static_cast<std::size_t>(t)]->run(progress[t]);
+          if (!cancel) results[static_cast<std::size_t>(t)] = built[static_cast<std::size_t>(t)]->run(progress[t]);
           std::lock_guard<std::mutex> lock(mu);
           ++finished;
           cv.notify_one();
         });
-    } catch (...) {
-      gate.count_down();  // the threads that exist run and are joined below
-      for (auto& th : pool) th.join();
-      throw;
-    }
-  });
+    });
+  } catch (...) {
+    release_and_join();  // another rank (or this one) could not start its readers
+    throw;
+  }
   comm.barrier();  // every rank's readers start together
   gate.count_down();
 
