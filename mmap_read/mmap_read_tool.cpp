@@ -168,7 +168,13 @@ void MmapReadTool::warn_if_bound(RunContext& ctx) {
   cpu_set_t set;
   CPU_ZERO(&set);
   std::uint64_t cpus = 0;
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) cpus = static_cast<std::uint64_t>(CPU_COUNT(&set));
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  // Only a mask narrower than the machine counts: more threads than the
+  // node has CPUs is the user's choice (oversubscription), not a binding.
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < online)
+    cpus = static_cast<std::uint64_t>(CPU_COUNT(&set));
+  else
+    cpus = ~0ull >> 1;
   const std::uint64_t fewest = ~ctx.comm.allreduce_max(~cpus);
   const int most_threads = *std::max_element(cfg_.threads.begin(), cfg_.threads.end());
   if (fewest > 0 && fewest < static_cast<std::uint64_t>(most_threads))
