@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <latch>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -175,8 +177,11 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
       if (r.code != ExitCode::kOk) throw Error(r.code, r.error);
   });
 
-  // --- this rank's aggregates
-  Interval rank_span{results.front().span.start_s, results.front().span.end_s};
+  // --- this rank's aggregates. Two spans per reader (reader.hpp): the read
+  // span (headline: up to the last unit read) and the full span (up to the
+  // end of the final munmap and close), reduced together.
+  Interval rank_span = results.front().read_span();
+  Interval rank_full = results.front().span;
   std::uint64_t sum_all = 0, sum_min = ~0ull, sum_max = 0;
   LatencyHistogram hist;
   enum { kBytes, kUnits, kMaps, kMinor, kMajor, kBad, kReaderNs, kCount };
@@ -184,14 +189,16 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
   const ReaderResult* first_bad = nullptr;
   for (const auto& r : results) {
     rank_span.start_s = std::min(rank_span.start_s, r.span.start_s);
-    rank_span.end_s = std::max(rank_span.end_s, r.span.end_s);
+    rank_span.end_s = std::max(rank_span.end_s, r.read_end_s);
+    rank_full.start_s = std::min(rank_full.start_s, r.span.start_s);
+    rank_full.end_s = std::max(rank_full.end_s, r.span.end_s);
     totals[kBytes] += r.bytes;
     totals[kUnits] += r.units;
     totals[kMaps] += r.map_calls;
     totals[kMinor] += r.minor_faults;
     totals[kMajor] += r.major_faults;
     totals[kBad] += r.bad_units;
-    totals[kReaderNs] += static_cast<std::uint64_t>(r.span.duration_s() * 1e9);
+    totals[kReaderNs] += static_cast<std::uint64_t>(r.read_span().duration_s() * 1e9);
     sum_all += r.checksum;
     sum_min = std::min(sum_min, r.checksum);
     sum_max = std::max(sum_max, r.checksum);
@@ -201,15 +208,18 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
   }
 
   // --- across ranks (all collective, on the main thread)
-  const std::vector<SpanStats> spans = reduce_spans(comm, std::span<const Interval>(&rank_span, 1), ctx.clock);
+  const std::array<Interval, 2> rank_spans{rank_span, rank_full};
+  const std::vector<SpanStats> spans = reduce_spans(comm, rank_spans, ctx.clock);
   comm.allreduce_sum(totals);
-  std::vector<double> reader_bw, reader_dur;
+  std::vector<double> reader_bw, reader_dur, reader_teardown;
   for (const auto& r : results) {
-    const double d = r.span.duration_s();
+    const double d = r.read_span().duration_s();
     const std::vector<double> bw = comm.gather(d > 0 ? static_cast<double>(r.bytes) / d : 0.0);
     const std::vector<double> du = comm.gather(d);
+    const std::vector<double> td = comm.gather(r.teardown_s());
     reader_bw.insert(reader_bw.end(), bw.begin(), bw.end());
     reader_dur.insert(reader_dur.end(), du.begin(), du.end());
+    reader_teardown.insert(reader_teardown.end(), td.begin(), td.end());
   }
   reduce_histogram_to_root(comm, hist);
   const std::uint64_t file_sum_partition = comm.allreduce_sum(sum_all);
@@ -279,6 +289,7 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
                            phase_name, cfg_.path, hex64(all_min), hex64(all_max)));
   }
   const bool is_mmap = api == Api::kMmap;
+  const std::optional<double> full_bw = rate(static_cast<double>(ph.bytes), spans[1].span_s());
   ph.details = {
       {"api", name_of(api)},
       {"ranks", ranks},
@@ -295,6 +306,10 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
       {"map_calls", totals[kMaps]},
       {"reader_bandwidth_bytes_per_s", dist_json(distribution(reader_bw))},
       {"reader_duration_s", dist_json(distribution(reader_dur))},
+      {"full_span",
+       {{"duration_s", spans[1].span_s()},
+        {"bandwidth_bytes_per_s", full_bw ? nlohmann::json(*full_bw) : nlohmann::json(nullptr)}}},
+      {"reader_teardown_s", dist_json(distribution(reader_teardown))},
       {"faults", {{"minor", totals[kMinor]}, {"major", totals[kMajor]}}},
       {"time_per_fault_ns", time_per_fault},
       {"page_cache",

@@ -151,6 +151,7 @@ void Reader::run_mmap(ReaderResult& r, ReaderProgress& progress, int fd) {
       progress.bytes.store(done, std::memory_order_relaxed);
     }
   });
+  r.read_end_s = now_s();  // the headline span ends here; the final munmap is teardown
   if (whole != nullptr) ::munmap(whole, task_.file_bytes);
   if (fault.faulted) {
     if (whole == nullptr && window_base() != nullptr)
@@ -195,6 +196,7 @@ void Reader::run_pread(ReaderResult& r, ReaderProgress& progress, int fd) {
     r.units = i + 1;
     progress.bytes.store(done, std::memory_order_relaxed);
   }
+  r.read_end_s = now_s();
 }
 
 ReaderResult Reader::run(ReaderProgress& progress) noexcept {
@@ -226,6 +228,8 @@ ReaderResult Reader::run(ReaderProgress& progress) noexcept {
   }
   if (fd >= 0) ::close(fd);
   if (r.span.end_s < r.span.start_s) r.span.end_s = now_s();
+  // A reader that stopped before its loop ended (error, empty plan): its read span is its span.
+  if (r.read_end_s < r.span.start_s || r.read_end_s > r.span.end_s) r.read_end_s = r.span.end_s;
   return r;
 }
 

@@ -59,6 +59,7 @@ class MmapReadRuns(unittest.TestCase):
                 self.assertLessEqual(bw["min"], bw["median"])
                 self.assertLessEqual(bw["median"], bw["max"])
                 self.assertLessEqual(d_["reader_duration_s"]["max"], p["duration_s"] + 1e-6)
+                self.check_full_span(p)
                 self.assertGreater(d_["faults"]["minor"] + d_["faults"]["major"], 0)
                 self.assertEqual(d_["page_cache"]["cache"], "warm")
                 self.assertEqual(d_["page_cache"]["before"]["resident_fraction"], 1.0)
@@ -75,6 +76,38 @@ class MmapReadRuns(unittest.TestCase):
             self.assertIn("mmap/threads=2", r.stdout)
             # The file this run created is removed (no --keep).
             self.assertFalse(os.path.exists(path))
+
+    def check_full_span(self, p):
+        """The headline span ends at the last unit read; full_span also holds
+        the teardown (final munmap, close), so it is at least as long, and its
+        bandwidth has its own denominator."""
+        d_ = p["details"]
+        full = d_["full_span"]
+        self.assertGreaterEqual(full["duration_s"], p["duration_s"])
+        self.assertLessEqual(full["bandwidth_bytes_per_s"], p["bandwidth_bytes_per_s"])
+        self.assertAlmostEqual(full["bandwidth_bytes_per_s"], p["bytes"] / full["duration_s"],
+                               delta=1e-6 * full["bandwidth_bytes_per_s"])
+        td = d_["reader_teardown_s"]
+        self.assertGreaterEqual(td["min"], 0)
+        self.assertLessEqual(td["min"], td["median"])
+        self.assertLessEqual(td["median"], td["max"])
+        # A reader's read span plus its teardown fits in the full span.
+        self.assertLessEqual(td["max"], full["duration_s"] + 1e-6)
+
+    def test_headline_span_excludes_the_final_munmap(self):
+        """--map whole: every reader's final munmap and close are teardown,
+        after its read span (reader_teardown_s > 0), for mmap and pread."""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = pfsb.run_tool(TOOL, 2, ["-o", os.path.join(d, "f"), "--size", "16m", "--threads", "2",
+                                        "--api", "mmap,pread"], os.path.join(d, "r.json"))
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(len(r.doc["phases"]), 2)
+            for p in r.doc["phases"]:
+                self.check_full_span(p)
+                self.assertGreater(p["details"]["reader_teardown_s"]["min"], 0)
+                self.assertGreater(p["details"]["full_span"]["duration_s"], p["duration_s"])
+            self.assertIn("full_MiB/s", r.stdout)
 
     def test_1_2_4_ranks_on_tmpfs(self):
         for np in (1, 2, 4):
