@@ -32,9 +32,11 @@ build() {
   cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
 }
 
-# mpirun needs these to run as root and with more ranks than cores.
+# mpirun needs these to run as root and with more ranks than cores; ranks
+# are not pinned (mmap_read's reader threads would share one core, and on a
+# small shared box a pinned rank cannot leave a busy core).
 mpirun_flags() {
-  local f=(--oversubscribe)
+  local f=(--oversubscribe --bind-to none)
   [ "$(id -u)" -eq 0 ] && f+=(--allow-run-as-root)
   echo "${f[@]}"
 }
