@@ -25,6 +25,16 @@ function(pfsbench_add_tool name)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
 endfunction()
 
+# Links `target` with the library of every tool that is built (tests and
+# benchmarks that call a tool's run() in-process).
+function(pfsbench_link_tool_libs target)
+  foreach(tool ior_like mdtest_like dio_batch mmap_read)
+    if(TARGET ${tool}_lib)
+      target_link_libraries(${target} PRIVATE ${tool}_lib)
+    endif()
+  endforeach()
+endfunction()
+
 # The mpiexec prefix for N ranks: FindMPI's MPIEXEC_* variables, plus
 # --oversubscribe (2 cores here, tests use 4 ranks) and --allow-run-as-root
 # when we run as root (CI and the dev machines do).
