@@ -122,15 +122,12 @@ void prepare_create(const std::string& path, Prealloc prealloc, std::uint64_t to
   if (const int e = guard.close(); e != 0) throw IoError("close (create)", path, e, rank);
 }
 
-SlotBuffers::SlotBuffers(std::size_t slots, std::size_t bytes_each, std::size_t alignment) {
+SlotBuffers::SlotBuffers(std::size_t slots, std::size_t bytes_each, std::size_t alignment)
+    : storage_((bytes_each + alignment - 1) / alignment * alignment * slots, alignment) {
   const std::size_t stride = (bytes_each + alignment - 1) / alignment * alignment;
-  base_ = static_cast<std::byte*>(std::aligned_alloc(alignment, stride * slots));
-  if (base_ == nullptr) throw std::bad_alloc();
-  std::memset(base_, 0, stride * slots);  // touch every page now, not in the timed loop
   spans_.reserve(slots);
-  for (std::size_t i = 0; i < slots; ++i) spans_.emplace_back(base_ + i * stride, bytes_each);
+  for (std::size_t i = 0; i < slots; ++i) spans_.emplace_back(storage_.data() + i * stride, bytes_each);
 }
-SlotBuffers::~SlotBuffers() { std::free(base_); }
 
 std::uint64_t pattern_seed(bool shared, int rank) noexcept {
   constexpr std::uint64_t kBase = 0x64696f5f62617463ull;  // "dio_batc"

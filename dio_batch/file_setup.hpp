@@ -8,8 +8,10 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "config.hpp"
+#include "pfsbench/aligned_buffer.hpp"
 #include "pfsbench/pattern.hpp"
 
 namespace pfsbench::dio_batch {
@@ -56,14 +58,11 @@ void prepare_create(const std::string& path, Prealloc prealloc, std::uint64_t to
 class SlotBuffers {
  public:
   SlotBuffers(std::size_t slots, std::size_t bytes_each, std::size_t alignment);
-  ~SlotBuffers();
-  SlotBuffers(const SlotBuffers&) = delete;
-  SlotBuffers& operator=(const SlotBuffers&) = delete;
   std::span<const std::span<std::byte>> spans() const noexcept { return spans_; }
   std::byte* slot(std::size_t i) const noexcept { return spans_[i].data(); }
 
  private:
-  std::byte* base_ = nullptr;
+  AlignedBuffer storage_;  ///< all slots, faulted in at allocation
   std::vector<std::span<std::byte>> spans_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "pfsbench/aligned_buffer.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/fs.hpp"
 #include "pfsbench/pattern.hpp"
@@ -17,17 +18,6 @@
 
 namespace pfsbench::ior_like {
 namespace {
-
-struct FreeDeleter {
-  void operator()(std::byte* p) const noexcept { std::free(p); }
-};
-using AlignedBuffer = std::unique_ptr<std::byte[], FreeDeleter>;
-
-AlignedBuffer allocate_aligned(std::size_t bytes, std::size_t align) {
-  void* p = nullptr;
-  if (posix_memalign(&p, align, bytes) != 0) throw std::bad_alloc();
-  return AlignedBuffer(static_cast<std::byte*>(p));
-}
 
 // One rank's timestamps of a data phase, on its own monotonic clock.
 struct RankTimes {
@@ -92,7 +82,7 @@ class Runner {
               "and -b is {}; choose multiples of {} or drop -B",
               fs.fs_type, off_align, cfg_.transfer_bytes, cfg_.block_bytes, off_align));
       }
-      buffer_ = allocate_aligned(cfg_.transfer_bytes, align);
+      buffer_ = AlignedBuffer(cfg_.transfer_bytes, align);
     });
     // Whose data each rank reads.
     int shift = 0;
@@ -137,7 +127,7 @@ class Runner {
     const std::size_t xfer = cfg_.transfer_bytes;
     const std::uint64_t n = layout_.transfers_per_rank();
     const DataPattern pattern(pattern_seed(data_rank));
-    PatternBuffer pbuf(pattern, std::span<std::byte>(buffer_.get(), xfer));
+    PatternBuffer pbuf(pattern, std::span<std::byte>(buffer_.data(), xfer));
     if (writing) pbuf.prepare(nth_transfer_offset(layout_, data_rank, 0));  // full fill, outside the window
     hist_.clear();
     RankTimes t;
@@ -160,7 +150,7 @@ class Runner {
         if (writing)
           fh->write_at(pbuf.prepare(off).data(), xfer, off);
         else
-          fh->read_at(buffer_.get(), xfer, off);
+          fh->read_at(buffer_.data(), xfer, off);
         const std::uint64_t now = now_ns();
         hist_.record(now - last);
         last = now;
@@ -243,9 +233,9 @@ class Runner {
       for (std::uint64_t i = 0; i < layout_.transfers_per_rank(); ++i) {
         if (interrupt_requested()) return;
         const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
-        fh->read_at(buffer_.get(), xfer, off);
+        fh->read_at(buffer_.data(), xfer, off);
         if (!be_.caps().creates_files) continue;  // the null backend reads nothing
-        const auto r = pattern.check(std::span<const std::byte>(buffer_.get(), xfer), off);
+        const auto r = pattern.check(std::span<const std::byte>(buffer_.data(), xfer), off);
         checked += xfer;
         if (!r.ok) {
           if (first.ok) first = r;

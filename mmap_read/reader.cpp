@@ -43,13 +43,11 @@ Reader::Reader(ReaderTask task)
   if (task_.api == Api::kPread && task_.unit_bytes > 0) {
     const std::size_t len = static_cast<std::size_t>(
         (task_.unit_bytes + task_.page_bytes - 1) / task_.page_bytes * task_.page_bytes);
-    buffer_ = static_cast<std::byte*>(std::aligned_alloc(task_.page_bytes, len));
-    if (buffer_ == nullptr) throw std::bad_alloc();
-    std::memset(buffer_, 0, len);  // fault the buffer in now, not in the timed span
+    buffer_ = AlignedBuffer(len, task_.page_bytes);  // faulted in now, not in the timed span
   }
 }
 
-Reader::~Reader() { std::free(buffer_); }
+Reader::~Reader() = default;
 
 void Reader::touch(ReaderResult& r, const std::byte* data, const Unit& u) noexcept {
   if (task_.touch == Touch::kPage) {
@@ -176,7 +174,7 @@ void Reader::run_pread(ReaderResult& r, ReaderProgress& progress, int fd) {
     const std::uint64_t t0 = timed ? now_ns() : 0;
     std::uint64_t got = 0;
     while (got < u.length) {
-      const ssize_t k = ::pread(fd, buffer_ + got, u.length - got, static_cast<off_t>(u.offset + got));
+      const ssize_t k = ::pread(fd, buffer_.data() + got, u.length - got, static_cast<off_t>(u.offset + got));
       if (k < 0) {
         if (errno == EINTR) continue;
         throw IoError("pread", task_.path, errno, task_.rank, static_cast<std::int64_t>(u.offset + got),
@@ -189,7 +187,7 @@ void Reader::run_pread(ReaderResult& r, ReaderProgress& progress, int fd) {
                       "other process truncates it");
       got += static_cast<std::uint64_t>(k);
     }
-    touch(r, buffer_, u);
+    touch(r, buffer_.data(), u);
     if (timed) r.latency->record(now_ns() - t0);
     done += u.length;
     r.bytes = done;

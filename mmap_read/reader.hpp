@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "pfsbench/aligned_buffer.hpp"
 #include "checksum.hpp"
 #include "config.hpp"
 #include "pfsbench/error.hpp"
@@ -98,7 +99,7 @@ class Reader {
 
   ReaderTask task_;
   UnitPlan plan_;
-  std::byte* buffer_ = nullptr;  ///< pread only: one unit, page aligned
+  AlignedBuffer buffer_;  ///< pread only: one unit, page aligned
 };
 
 }  // namespace pfsbench::mmap_read
