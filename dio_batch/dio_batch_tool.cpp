@@ -126,9 +126,12 @@ void DioBatchTool::run(RunContext& ctx) {
   spec.offset_seed = oseed;
   spec.progress = ctx.verbose_root();
 
-  comm.barrier();
+  // The device counters are read before the barrier that starts the phase:
+  // a rank may leave the barrier and complete writes before the node's
+  // reader is scheduled again, and those must fall inside the window.
   std::optional<DiskCounters> before;
   if (dev) before = read_disk_counters(*dev);
+  comm.barrier();
   RankPhaseResult rr;
   std::exception_ptr failure;
   try {
