@@ -11,6 +11,7 @@ PFSBENCH_PACKAGES=(
   libaio-dev liburing-dev
   python3 python3-jsonschema python3-matplotlib
   fio procps util-linux e2fsprogs xfsprogs
+  fuse3 libfuse3-dev
 )
 
 ensure_deps() {
