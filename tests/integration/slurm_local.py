@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""A private single-node Slurm (munged + slurmctld + slurmd on this host) for
+the tests, so pfsbench can be run under `srun` as users do on clusters.
+
+Everything (slurm.conf, munge key and socket, state, spool, logs, pid files)
+lives in one directory; nothing under /etc, /var or /run is used or changed,
+and a system Slurm, if any, is not touched. The daemons run as root
+(SlurmUser=SlurmdUser=root) without cgroups (proctrack/linuxproc,
+task/none) and without accounting, on two free TCP ports of 127.0.0.1.
+
+Command line:
+  slurm_local.py up   [--dir DIR] [--timeout S]   start (or reuse) it; prints
+                                                  `export SLURM_CONF=...`
+  slurm_local.py down [--dir DIR]                 cancel its jobs, stop the
+                                                  daemons, remove DIR
+  slurm_local.py status [--dir DIR]
+DIR defaults to $TMPDIR/pfsbench-slurm-<uid>. `up` twice reuses the running
+daemons; `up` after a crash stops what is left and starts again.
+Exit codes: 0 ok, 1 Slurm could not be brought up (the reason is printed).
+
+From Python (tests/integration/test_slurm.py):
+  slurm = LocalSlurm(); slurm.up()   # raises SlurmUnavailable(reason)
+  subprocess.run(["srun", ...], env=slurm.env())
+  slurm.down()
+"""
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+DAEMONS = ("munged", "slurmctld", "slurmd")
+CLIENTS = ("srun", "scontrol", "sinfo", "squeue", "scancel")
+INSTALL_HINT = "install them with: apt-get install --no-install-recommends slurm-wlm munge"
+
+
+class SlurmUnavailable(Exception):
+    """Slurm cannot be brought up here; the message says why and what to do."""
+
+
+def default_dir():
+    return os.path.join(tempfile.gettempdir(), f"pfsbench-slurm-{os.geteuid()}")
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _read_pid(path):
+    try:
+        with open(path) as f:
+            pid = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
+def _tail(path, lines=15):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:]).rstrip()
+    except OSError:
+        return f"(no log at {path})"
+
+
+class LocalSlurm:
+    def __init__(self, base=None):
+        self.base = os.path.abspath(base or default_dir())
+        self.conf = os.path.join(self.base, "slurm.conf")
+        self.munge_socket = os.path.join(self.base, "munge", "munge.socket")
+        self.host = socket.gethostname().split(".")[0]  # slurmctld's name for its own host
+        self.node = self.host  # the compute node; SLURM_JOB_NODELIST names it
+        self.partition = "pfsb"
+
+    # --- paths -----------------------------------------------------------
+    def _p(self, *parts):
+        return os.path.join(self.base, *parts)
+
+    def pid_file(self, daemon):
+        return self._p("run", f"{daemon}.pid")
+
+    def log_file(self, daemon):
+        return self._p("log", f"{daemon}.log")
+
+    def env(self, base_env=None):
+        """The environment for srun/scontrol/...: SLURM_CONF of this cluster.
+        Slurm variables of an enclosing allocation are dropped."""
+        env = dict(os.environ if base_env is None else base_env)
+        for k in [k for k in env if k.startswith(("SLURM_", "SBATCH_", "SALLOC_", "SRUN_"))]:
+            del env[k]
+        env["SLURM_CONF"] = self.conf
+        return env
+
+    # --- checks ------------------------------------------------------------
+    def check_prerequisites(self):
+        missing = [d for d in DAEMONS + CLIENTS if shutil.which(d, path=os.environ.get("PATH", "") +
+                                                               ":/usr/sbin:/sbin") is None]
+        if missing:
+            raise SlurmUnavailable(f"Slurm/munge not installed (missing {', '.join(missing)}); {INSTALL_HINT}")
+        if os.geteuid() != 0:
+            raise SlurmUnavailable("a private Slurm needs root here (slurmd runs as root to launch the "
+                                   "tasks); run the tests as root, or on a real Slurm cluster run srun yourself")
+        if len(self.munge_socket.encode()) > 100:
+            raise SlurmUnavailable(f"directory {self.base} is too long for a UNIX socket path; use a shorter --dir")
+
+    def _which(self, name):
+        return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+
+    def _run(self, cmd, timeout=10):
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=self.env())
+
+    def running(self):
+        """True when all three daemons of this directory are alive."""
+        return all(_read_pid(self.pid_file(d)) for d in DAEMONS)
+
+    def node_state(self):
+        try:
+            r = self._run(["sinfo", "-h", "-N", "-n", self.node, "-o", "%T"], timeout=5)
+        except subprocess.TimeoutExpired:
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    def ready(self):
+        state = self.node_state()
+        return bool(state) and state.rstrip("*~#") in ("idle", "mixed", "allocated", "completing")
+
+    # --- setup -------------------------------------------------------------
+    def _write_config(self):
+        for d in ("munge", "run", "log", "state", "spool"):
+            os.makedirs(self._p(d), mode=0o700, exist_ok=True)
+        os.chmod(self.base, 0o700)
+        key = self._p("munge", "munge.key")
+        if not os.path.exists(key):
+            fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(os.urandom(1024))
+        cpus = max(2, os.cpu_count() or 2)
+        lines = [
+            "# written by tests/integration/slurm_local.py: a private single-node cluster",
+            "ClusterName=pfsbench",
+            f"SlurmctldHost={self.host}(127.0.0.1)",
+            f"SlurmctldPort={_free_port()}",
+            f"SlurmdPort={_free_port()}",
+            "SlurmUser=root",
+            "SlurmdUser=root",
+            "AuthType=auth/munge",
+            "CredType=cred/munge",
+            f"AuthInfo=socket={self.munge_socket}",
+            f"StateSaveLocation={self._p('state')}",
+            f"SlurmdSpoolDir={self._p('spool')}",
+            f"SlurmctldPidFile={self.pid_file('slurmctld')}",
+            f"SlurmdPidFile={self.pid_file('slurmd')}",
+            f"SlurmctldLogFile={self.log_file('slurmctld')}",
+            f"SlurmdLogFile={self.log_file('slurmd')}",
+            "SlurmctldDebug=info",
+            "SlurmdDebug=info",
+            # no cgroups: works in containers and without systemd
+            "ProctrackType=proctrack/linuxproc",
+            "TaskPlugin=task/none",
+            "JobAcctGatherType=jobacct_gather/none",
+            "AccountingStorageType=accounting_storage/none",
+            "JobCompType=jobcomp/none",
+            "SwitchType=switch/none",
+            "MpiDefault=none",
+            "SchedulerType=sched/builtin",
+            "SelectType=select/cons_tres",
+            "SelectTypeParameters=CR_CPU",
+            "ReturnToService=2",
+            # the node is what this file says, whatever the hardware
+            "SlurmdParameters=config_overrides",
+            "SlurmdTimeout=30",
+            "InactiveLimit=0",
+            "KillWait=5",
+            "MinJobAge=5",
+            f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN",
+            f"PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE "
+            "OverSubscribe=YES State=UP",
+        ]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def _start(self, daemon, cmd, timeout_s):
+        log = self.log_file(daemon)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=self.env())
+        if r.returncode != 0:
+            raise SlurmUnavailable(f"{daemon} failed to start ({' '.join(cmd)}: exit {r.returncode}):\n"
+                                   f"{(r.stdout + r.stderr).strip()}\n--- {log}:\n{_tail(log)}")
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            if _read_pid(self.pid_file(daemon)):
+                return
+            time.sleep(0.05)
+        raise SlurmUnavailable(f"{daemon} did not write {self.pid_file(daemon)} within {timeout_s:.0f} s\n"
+                               f"--- {log}:\n{_tail(log)}")
+
+    def up(self, timeout_s=30.0):
+        """Starts (or reuses) munged, slurmctld and slurmd; returns when the
+        node accepts jobs. Raises SlurmUnavailable with the reason (and the
+        daemons' log) otherwise, after stopping what it started."""
+        self.check_prerequisites()
+        if self.running() and self.ready():
+            return self
+        self.stop_daemons()  # leftovers of a crashed run
+        os.makedirs(self.base, mode=0o700, exist_ok=True)
+        self._write_config()
+        deadline = time.monotonic() + timeout_s
+        try:
+            self._start("munged", [self._which("munged"), "--force", f"--socket={self.munge_socket}",
+                                   f"--key-file={self._p('munge', 'munge.key')}",
+                                   f"--pid-file={self.pid_file('munged')}",
+                                   f"--log-file={self.log_file('munged')}",
+                                   f"--seed-file={self._p('munge', 'munge.seed')}"], 10)
+            r = subprocess.run(["munge", "-n", f"--socket={self.munge_socket}"], capture_output=True, timeout=10)
+            if r.returncode != 0:
+                raise SlurmUnavailable(f"munged runs but cannot encode a credential: "
+                                       f"{r.stderr.decode(errors='replace').strip()}")
+            self._start("slurmctld", [self._which("slurmctld"), "-c", "-f", self.conf], 10)
+            self._start("slurmd", [self._which("slurmd"), "-f", self.conf, "-N", self.node], 10)
+            while time.monotonic() < deadline:
+                if self.ready():
+                    return self
+                dead = [d for d in DAEMONS if not _read_pid(self.pid_file(d))]
+                if dead:
+                    raise SlurmUnavailable(f"{', '.join(dead)} exited after starting\n"
+                                           + "\n".join(f"--- {d} log:\n{_tail(self.log_file(d))}" for d in dead))
+                time.sleep(0.2)
+            raise SlurmUnavailable(
+                f"node {self.node} not ready within {timeout_s:.0f} s (state: {self.node_state()})\n"
+                f"--- slurmctld log:\n{_tail(self.log_file('slurmctld'))}\n"
+                f"--- slurmd log:\n{_tail(self.log_file('slurmd'))}")
+        except subprocess.TimeoutExpired as e:
+            self.stop_daemons()
+            raise SlurmUnavailable(f"timed out: {' '.join(map(str, e.cmd))}") from None
+        except SlurmUnavailable:
+            self.stop_daemons()
+            raise
+
+    # --- teardown -----------------------------------------------------------
+    def _cancel_jobs(self):
+        if not _read_pid(self.pid_file("slurmctld")):
+            return
+        with contextlib.suppress(Exception):
+            self._run(["scancel", "--partition", self.partition], timeout=5)
+            end = time.monotonic() + 10
+            while time.monotonic() < end:
+                r = self._run(["squeue", "-h", "-p", self.partition], timeout=5)
+                if r.returncode != 0 or not r.stdout.strip():
+                    break
+                time.sleep(0.2)
+
+    def stop_daemons(self):
+        """Cancels this cluster's jobs, then stops its daemons (by the pids
+        in their pid files: nothing else is signalled)."""
+        self._cancel_jobs()
+        for daemon in ("slurmd", "slurmctld", "munged"):
+            pid = _read_pid(self.pid_file(daemon))
+            if not pid:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            end = time.monotonic() + 10
+            while time.monotonic() < end and _read_pid(self.pid_file(daemon)) == pid:
+                time.sleep(0.05)
+            if _read_pid(self.pid_file(daemon)) == pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def down(self):
+        self.stop_daemons()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self):
+        return self.up()
+
+    def __exit__(self, *exc):
+        self.down()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="A private single-node Slurm for pfsbench's tests.")
+    ap.add_argument("action", choices=("up", "down", "status"))
+    ap.add_argument("--dir", default=default_dir(), help="config, state and logs (default: %(default)s)")
+    ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the node (default: 30)")
+    a = ap.parse_args(argv)
+    slurm = LocalSlurm(a.dir)
+    if a.action == "up":
+        t0 = time.monotonic()
+        try:
+            slurm.up(a.timeout)
+        except SlurmUnavailable as e:
+            print(f"slurm_local: cannot bring up Slurm: {e}", file=sys.stderr)
+            return 1
+        print(f"slurm_local: node {slurm.node} ready in {time.monotonic() - t0:.1f} s; "
+              f"stop with: {sys.argv[0]} down --dir {slurm.base}", file=sys.stderr)
+        print(f"export SLURM_CONF={slurm.conf}")
+        return 0
+    if a.action == "down":
+        slurm.down()
+        return 0
+    up = slurm.running() and slurm.ready()
+    print(f"{'up' if up else 'down'}: {slurm.base} (node {slurm.node}: {slurm.node_state()})")
+    return 0 if up else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
