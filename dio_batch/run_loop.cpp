@@ -201,9 +201,12 @@ RankPhaseResult run_phase(const PhaseSpec& spec) {
   if (failure) {
     if (failure->err == 0)
       throw Error(ExitCode::kRuntime,
-                  fmt::format("rank {}: short {} on '{}' at offset {}: {} of {} bytes; the filesystem "
-                              "accepted less than asked (full, or a quota?); check free space or lower --size",
-                              spec.rank, failure->op, spec.path, failure->offset, failure->result, bs));
+                  fmt::format("rank {}: short {} on '{}' at offset {}: {} of {} bytes; {}", spec.rank, failure->op,
+                              spec.path, failure->offset, failure->result, bs,
+                              spec.write ? "the filesystem accepted less than asked (full, or a quota?); check "
+                                           "free space or lower --size"
+                                         : "the file ended early (shortened while the run read it?) or the "
+                                           "filesystem returned less than asked; check the file's size"));
     throw IoError(failure->op, spec.path, failure->err, spec.rank,
                   failure->op == "reap" || failure->op == "fsync" ? -1 : static_cast<std::int64_t>(failure->offset),
                   failure->op == "reap" || failure->op == "fsync" ? -1 : static_cast<std::int64_t>(bs),

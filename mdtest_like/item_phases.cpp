@@ -159,15 +159,23 @@ void Iteration::item_phase(ItemKind kind, Op op) {
                              const int fd = ::openat(dfd, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                                                      0644);
                              if (fd < 0) return f.set_errno("create"), false;
+                             // A file whose write or close failed is not counted as
+                             // created, so the cleanup would miss it: O_EXCL made it
+                             // ours, remove it here.
                              if (w > 0) {
                                content.set_tag(rank, j);
                                if (!write_all(fd, content.bytes())) {
                                  f.set_errno("write");
                                  ::close(fd);
+                                 ::unlinkat(dfd, n, 0);
                                  return false;
                                }
                              }
-                             if (::close(fd) != 0) return f.set_errno("close"), false;
+                             if (::close(fd) != 0) {
+                               f.set_errno("close");
+                               ::unlinkat(dfd, n, 0);
+                               return false;
+                             }
                              return true;
                            });
         }
