@@ -46,15 +46,25 @@ json mem_total_bytes() {
 }  // namespace
 
 json detect_launcher() {
+  // The node list of the step the ranks run in (srun -N 2 inside a 4-node
+  // job), else of the job (mpirun started in an allocation without a step).
+  const char* nodelist = std::getenv("SLURM_STEP_NODELIST");
   json j = {{"kind", "singleton"}, {"slurm_job_id", env_or_null("SLURM_JOB_ID")},
-            {"slurm_step_id", env_or_null("SLURM_STEP_ID")}, {"slurm_nodelist", env_or_null("SLURM_JOB_NODELIST")}};
+            {"slurm_step_id", env_or_null("SLURM_STEP_ID")},
+            {"slurm_nodelist", nodelist ? json(nodelist) : env_or_null("SLURM_JOB_NODELIST")}};
   const char* ess = std::getenv("OMPI_MCA_ess");  // Open MPI sets it (and PMIX_RANK) in a singleton's MPI_Init
-  if (std::getenv("SLURM_STEP_ID") && (std::getenv("SLURM_PROCID") || std::getenv("PMIX_RANK")))
+  // mpirun's daemons (Open MPI orted, MPICH hydra proxies) set these in the
+  // ranks' environment; srun never does. Inside a Slurm job mpirun starts its
+  // daemons with srun, so the ranks inherit SLURM_STEP_ID and SLURM_PROCID
+  // of that step too: look for mpirun first.
+  const bool by_mpirun = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("MPI_LOCALNRANKS");
+  if (by_mpirun)
+    j["kind"] = "mpirun";
+  else if (std::getenv("SLURM_STEP_ID") && (std::getenv("SLURM_PROCID") || std::getenv("PMIX_RANK")))
     j["kind"] = "srun";
   else if (ess && std::string_view(ess) == "singleton")
     j["kind"] = "singleton";
-  else if (std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK") ||
-           std::getenv("MPI_LOCALNRANKS"))
+  else if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK"))
     j["kind"] = "mpirun";
   return j;
 }

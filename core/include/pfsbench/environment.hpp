@@ -13,8 +13,9 @@
 namespace pfsbench {
 
 /// The launcher as seen from the environment of this process:
-/// "srun" (SLURM_STEP_ID set), "mpirun" (OMPI_/PMIX_/PMI_ variables),
-/// or "singleton".
+/// "mpirun" (variables of mpirun's daemons, also when mpirun runs inside a
+/// Slurm job), "srun" (SLURM_STEP_ID set), "mpirun" (PMIX_/PMI_ variables),
+/// or "singleton". slurm_nodelist is the step's node list, else the job's.
 nlohmann::json detect_launcher();
 
 /// The JSON block of a filesystem probe.
