@@ -147,7 +147,9 @@ class LocalSlurm:
             fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(os.urandom(1024))
-        cpus = max(2, os.cpu_count() or 2)
+        # 4 CPUs at least (config_overrides: whatever the hardware), so a
+        # second 2-rank job fits beside a held 2-rank allocation.
+        cpus = max(4, os.cpu_count() or 4)
         lines = [
             "# written by tests/integration/slurm_local.py: a private single-node cluster",
             "ClusterName=pfsbench",
