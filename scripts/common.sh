@@ -12,6 +12,7 @@ PFSBENCH_PACKAGES=(
   python3 python3-jsonschema python3-matplotlib
   fio procps util-linux e2fsprogs xfsprogs
   fuse3 libfuse3-dev
+  slurm-wlm munge  # tests/integration/test_slurm.py runs the tools under srun (private Slurm, started by the test)
 )
 
 ensure_deps() {
