@@ -51,32 +51,22 @@ void add_options(CLI::App& app, Config& cfg) {
                  "Requests per submit call (fio iodepth_batch_submit; 0 = all staged requests at once)")
       ->capture_default_str();
   add_size_option(app, "--size", cfg.size_bytes, "Bytes per rank (the region each rank writes or reads)");
-  const std::map<std::string, Rw> rws{{"write", Rw::kWrite}, {"read", Rw::kRead},
-                                      {"randwrite", Rw::kRandWrite}, {"randread", Rw::kRandRead}};
-  app.add_option("--rw", cfg.rw, "write|read|randwrite|randread (sequential write by default)")
-      ->transform(CLI::CheckedTransformer(rws, CLI::ignore_case).description(""))
-      ->type_name("RW")
-      ->default_str("write");
-  const std::map<std::string, Mode> modes{
-      {"create", Mode::kCreate}, {"overwrite", Mode::kOverwrite}, {"append", Mode::kAppend}};
-  app.add_option("--mode", cfg.mode,
-                 "create: a new empty file the writes extend; overwrite: an existing fully written "
-                 "file (laid out first, untimed, when missing or short); append: writes past the "
-                 "end of an existing file")
-      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case).description(""))
-      ->type_name("MODE")
-      ->default_str("create");
-  const std::map<std::string, Prealloc> preallocs{
-      {"none", Prealloc::kNone}, {"fallocate", Prealloc::kFallocate}, {"truncate", Prealloc::kTruncate}};
-  app.add_option("--prealloc", cfg.prealloc,
-                 "For --mode create, untimed: none, fallocate (fio's default) or truncate (ftruncate "
-                 "to the final size)")
-      ->transform(CLI::CheckedTransformer(preallocs, CLI::ignore_case).description(""))
-      ->type_name("PREALLOC")
-      ->default_str("none");
+  add_choice_option(app, "--rw", cfg.rw,
+                    {{"write", Rw::kWrite}, {"read", Rw::kRead}, {"randwrite", Rw::kRandWrite},
+                     {"randread", Rw::kRandRead}},
+                    "Sequential write or read, or random write or read (a seeded permutation of the blocks)");
+  add_choice_option(app, "--mode", cfg.mode,
+                    {{"create", Mode::kCreate}, {"overwrite", Mode::kOverwrite}, {"append", Mode::kAppend}},
+                    "create: a new empty file the writes extend; overwrite: an existing fully written "
+                    "file (laid out first, untimed, when missing or short); append: writes past the "
+                    "end of an existing file");
+  add_choice_option(app, "--prealloc", cfg.prealloc,
+                    {{"none", Prealloc::kNone}, {"fallocate", Prealloc::kFallocate}, {"truncate", Prealloc::kTruncate}},
+                    "For --mode create, untimed: none, fallocate (fio's default) or truncate (ftruncate "
+                    "to the final size)");
   app.add_flag("--sync", cfg.sync, "Open with O_DSYNC (fio sync=1)");
   app.add_flag("--fsync-at-end", cfg.fsync_at_end, "fsync each file before close, inside the timed span");
-  app.add_option("--direct", cfg.direct, "1: O_DIRECT (default), 0: buffered")->default_str("1");
+  add_choice_option(app, "--direct", cfg.direct, {{"1", true}, {"0", false}}, "1: O_DIRECT (default), 0: buffered");
   app.add_option("-o,--path", cfg.path,
                  "Target file; a file per rank PATH.<rank> unless --shared")
       ->capture_default_str();

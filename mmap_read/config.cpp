@@ -62,11 +62,9 @@ std::vector<int> parse_thread_list(const std::string& text) {
 namespace {
 
 template <class E>
-CLI::Option* add_enum(CLI::App& app, const std::string& names, E& target, std::map<std::string, E> values,
-                      const std::string& help) {
-  return app.add_option(names, target, help)
-      ->transform(CLI::CheckedTransformer(std::move(values), CLI::ignore_case))
-      ->default_str(name_of(target));
+CLI::Option* add_enum(CLI::App& app, const std::string& names, E& target,
+                      std::vector<std::pair<std::string, E>> values, const std::string& help) {
+  return add_choice_option(app, names, target, std::move(values), help);
 }
 
 }  // namespace

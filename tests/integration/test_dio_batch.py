@@ -133,6 +133,17 @@ class DioBatchUsage(unittest.TestCase):
         self.assertIn("unknown --engine 'spdk'", r.stderr)
         self.assertIn("psync", r.stderr)
 
+    def test_choice_options_take_only_their_names(self):
+        """--direct 2 or --rw 1 would be taken as true / read by CLI11's
+        enum transformer; they are usage errors listing the names."""
+        for args, listed in ((["--direct", "2"], "1|0"), (["--rw", "1"], "write|read|randwrite|randread"),
+                             (["--mode", "scratch"], "create|overwrite|append")):
+            with self.subTest(args=args), pfsb.temp_dir(pfsb.DISK_TMP) as d:
+                r = pfsb.run_tool(TOOL, 1, [*args, "--size", "1m", "-o", os.path.join(d, "f")])
+                self.assertEqual(r.returncode, 2, r)
+                self.assertIn("%s '%s' is not one of %s" % (args[0], args[1], listed), r.stderr)
+                self.assertEqual(os.listdir(d), [])
+
 
 class DioBatchFaults(unittest.TestCase):
     """Guards: ENOSPC mid-run stops all ranks together (exit 1, status

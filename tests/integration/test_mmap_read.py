@@ -315,6 +315,15 @@ class MmapReadErrors(unittest.TestCase):
             self.assertIn("--size", r.stderr)
             self.assertFalse(os.path.exists(os.path.join(d, "f")))
 
+    def test_choice_options_take_only_their_names(self):
+        for args, listed in ((["--madvise", "3"], "normal|sequential|random|willneed|hugepage"),
+                             (["--access", "rand"], "seq|random"), (["--cache", "1"], "warm|cold")):
+            with self.subTest(args=args), pfsb.temp_dir(pfsb.SHM) as d:
+                r = pfsb.run_tool(TOOL, 1, ["-o", os.path.join(d, "f"), "--size", "1m", *args])
+                self.assertEqual(r.returncode, 2, r)
+                self.assertIn("%s '%s' is not one of %s" % (args[0], args[1], listed), r.stderr)
+                self.assertEqual(os.listdir(d), [])
+
 
 if __name__ == "__main__":
     unittest.main()

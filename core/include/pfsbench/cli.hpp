@@ -2,13 +2,18 @@
 // Command-line helpers on CLI11: the options every tool has, strict size
 // options, and flags we know from IOR/mdtest but refuse clearly.
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "pfsbench/error.hpp"
 
 namespace pfsbench {
 
@@ -29,6 +34,43 @@ void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& t
 /// current value of `target` is shown as the default in --help.
 CLI::Option* add_size_option(CLI::App& app, const std::string& names, std::uint64_t& target,
                              const std::string& help, bool allow_zero = false);
+
+/// The names of `choices` joined by '|' ("seq|random").
+template <class E>
+std::string choice_names(const std::vector<std::pair<std::string, E>>& choices) {
+  std::string out;
+  for (const auto& [name, value] : choices) out += (out.empty() ? "" : "|") + name;
+  return out;
+}
+
+/// An option taking one of a fixed set of names (case-insensitive) into
+/// `target`. Anything else, numbers included, is a usage error listing the
+/// names (CLI11's CheckedTransformer also accepts the enum's integer value).
+/// The name of the current value of `target` is shown as the default.
+template <class E>
+CLI::Option* add_choice_option(CLI::App& app, const std::string& names, E& target,
+                               std::vector<std::pair<std::string, E>> choices, const std::string& help) {
+  const std::string all = choice_names(choices);
+  std::string current;
+  for (const auto& [name, value] : choices)
+    if (value == target) current = name;
+  auto* opt = app.add_option_function<std::string>(
+      names,
+      [&target, choices, all, names](const std::string& text) {
+        std::string lower = text;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        for (const auto& [name, value] : choices)
+          if (name == lower) {
+            target = value;
+            return;
+          }
+        throw UsageError(names + " '" + text + "' is not one of " + all);
+      },
+      help);
+  opt->type_name(all)->default_str(current);
+  return opt;
+}
 
 /// An IOR/mdtest flag that this tool does not implement: using it is a
 /// usage error that says so (never silently ignored). `takes_value` for

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -91,6 +93,51 @@ TEST(SizeOption, ZeroWhenAllowed) {
   add_size_option(app, "--skip", skip, "bytes to skip", /*allow_zero=*/true);
   app.parse("--skip 0", false);
   EXPECT_EQ(skip, 0u);
+}
+
+enum class Order { kSeq, kRandom };
+
+TEST(ChoiceOption, NamesAreCaseInsensitiveAndHelpListsThem) {
+  for (const auto& [line, want] : std::vector<std::pair<std::string, Order>>{
+           {"--access random", Order::kRandom}, {"--access SEQ", Order::kSeq}, {"", Order::kSeq}}) {
+    CLI::App app;
+    Order order = Order::kSeq;
+    add_choice_option(app, "--access", order, {{"seq", Order::kSeq}, {"random", Order::kRandom}}, "order");
+    app.parse(line, false);
+    EXPECT_EQ(order, want) << line;
+    const std::string help = app.help();
+    EXPECT_NE(help.find("seq|random=seq"), std::string::npos) << help;
+  }
+}
+
+TEST(ChoiceOption, NumbersAndUnknownNamesAreUsageErrorsListingTheChoices) {
+  // CLI11's CheckedTransformer would take "1" as the enum's value; we don't.
+  for (const char* line : {"--access 1", "--access 0", "--access rand"}) {
+    CLI::App app;
+    Order order = Order::kSeq;
+    add_choice_option(app, "--access", order, {{"seq", Order::kSeq}, {"random", Order::kRandom}}, "order");
+    try {
+      app.parse(line, false);
+      ADD_FAILURE() << "accepted: " << line;
+    } catch (const UsageError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("--access"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("seq|random"), std::string::npos) << msg;
+    }
+    EXPECT_EQ(order, Order::kSeq) << line;
+  }
+}
+
+TEST(ChoiceOption, BoolChoicesTakeOnlyTheirNames) {
+  CLI::App app;
+  bool direct = true;
+  add_choice_option(app, "--direct", direct, {{"1", true}, {"0", false}}, "O_DIRECT");
+  app.parse("--direct 0", false);
+  EXPECT_FALSE(direct);
+  CLI::App app2;
+  add_choice_option(app2, "--direct", direct, {{"1", true}, {"0", false}}, "O_DIRECT");
+  EXPECT_THROW(app2.parse("--direct 2", false), UsageError);
+  EXPECT_THROW(app2.parse("--direct yes", false), UsageError);
 }
 
 TEST(Unsupported, FlagAndOptionThrowNamingTheFlag) {
