@@ -1,6 +1,5 @@
 #include "dio_batch_tool.hpp"
 
-#include <exception>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -133,19 +132,12 @@ void DioBatchTool::run(RunContext& ctx) {
   if (dev) before = read_disk_counters(*dev);
   comm.barrier();
   RankPhaseResult rr;
-  std::exception_ptr failure;
-  try {
-    rr = run_phase(spec);
-  } catch (...) {
-    failure = std::current_exception();
-  }
+  spec.early_stop = &ctx.early_stop;
   // A failed rank stops everyone together (no rank waits in a reduction
-  // for one that will never come); an interrupt keeps what finished.
-  if (!comm.all_ok(!failure)) {
-    ctx.step([&] {
-      if (failure) std::rethrow_exception(failure);
-    });
-  }
+  // for one that will never come) and at once (EarlyStop); an interrupt
+  // keeps what finished: the phase is recorded incomplete, then the step
+  // after it turns the signal into exit 4.
+  ctx.step_keeping_interrupt([&] { rr = run_phase(spec); });
   std::optional<DiskCounters> after;
   if (dev && before) after = read_disk_counters(*dev);
 

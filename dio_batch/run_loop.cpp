@@ -170,6 +170,9 @@ RankPhaseResult run_phase(const PhaseSpec& spec) {
       res.interrupted = true;
       stop = true;
     }
+    // Another rank failed: drain what is in flight and leave; the step's
+    // agreement reports that rank's error (this rank's phase is not kept).
+    if (!stop && spec.early_stop && spec.early_stop->poll()) stop = true;
     if (in_flight > 0) {
       const int n = engine->reap(1, done);
       const std::uint64_t t = now_ns();

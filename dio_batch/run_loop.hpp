@@ -16,6 +16,7 @@
 
 #include "alignment.hpp"
 #include "config.hpp"
+#include "pfsbench/early_stop.hpp"
 #include "pfsbench/histogram.hpp"
 #include "pfsbench/timing.hpp"
 
@@ -32,6 +33,9 @@ struct PhaseSpec {
   std::uint64_t pattern_seed = 0;
   std::uint64_t offset_seed = 0;   ///< random order
   bool progress = false;           ///< progress lines on stderr (rank 0)
+  /// Another rank's failure stops the loop early (polled, main thread);
+  /// null = never.
+  EarlyStop* early_stop = nullptr;
 };
 
 struct RankPhaseResult {

@@ -145,7 +145,9 @@ class Runner {
       const std::uint64_t io_start = last;
       std::uint64_t done = 0;
       for (std::uint64_t i = 0; i < n; ++i) {
-        if (interrupt_requested()) return;  // step() turns it into "interrupted"
+        // A signal, or another rank's failure (EarlyStop): step() turns
+        // it into "interrupted" or the other rank's error.
+        if (ctx_.stop_requested(last)) return;
         const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
         if (writing)
           fh->write_at(pbuf.prepare(off).data(), xfer, off);
@@ -231,7 +233,7 @@ class Runner {
       span.start_s = now_s();
       auto fh = be_.open(file, OpenMode::kRead, OpenOptions{cfg_.odirect}, comm_.rank());
       for (std::uint64_t i = 0; i < layout_.transfers_per_rank(); ++i) {
-        if (interrupt_requested()) return;
+        if (ctx_.stop_requested()) return;
         const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
         fh->read_at(buffer_.data(), xfer, off);
         if (!be_.caps().creates_files) continue;  // the null backend reads nothing

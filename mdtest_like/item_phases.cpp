@@ -45,12 +45,13 @@ struct OpFailure {
 
 /// The loop over items [begin, end) of one rank, in directories of
 /// `per_dir` items. Stops early after the first operation completing at or
-/// past `deadline_ns` (stonewall), on a failure, or on a signal. Returns the
-/// end of the completed range.
+/// past `deadline_ns` (stonewall), on a failure, or on a signal or another
+/// rank's failure (`ctx.stop_requested`). Returns the end of the completed
+/// range.
 template <class Fn>
-std::uint64_t item_loop(OpRecorder& rec, NameBuffer& name, std::span<const UniqueFd> dirs, std::uint64_t per_dir,
-                        std::uint64_t begin, std::uint64_t end, std::uint64_t deadline_ns, Progress& progress,
-                        OpFailure& fail, Fn&& op) {
+std::uint64_t item_loop(RunContext& ctx, OpRecorder& rec, NameBuffer& name, std::span<const UniqueFd> dirs,
+                        std::uint64_t per_dir, std::uint64_t begin, std::uint64_t end, std::uint64_t deadline_ns,
+                        Progress& progress, OpFailure& fail, Fn&& op) {
   if (begin >= end) return begin;
   name.set(begin);
   std::size_t di = static_cast<std::size_t>(begin / per_dir);
@@ -71,7 +72,7 @@ std::uint64_t item_loop(OpRecorder& rec, NameBuffer& name, std::span<const Uniqu
     ++j;
     --left;
     name.increment();
-    if (t >= deadline_ns || interrupt_requested()) break;
+    if (t >= deadline_ns || ctx.stop_requested(t)) break;
     progress.update(j, t);
   }
   return j;
@@ -154,7 +155,7 @@ void Iteration::item_phase(ItemKind kind, Op op) {
       case Op::kCreate:
         if (is_file) {
           const std::size_t w = content.bytes().size();
-          return item_loop(rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
+          return item_loop(ctx_, rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
                            [&](int dfd, const char* n, std::uint64_t j, OpFailure& f) {
                              const int fd = ::openat(dfd, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                                                      0644);
@@ -179,13 +180,13 @@ void Iteration::item_phase(ItemKind kind, Op op) {
                              return true;
                            });
         }
-        return item_loop(rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
+        return item_loop(ctx_, rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
                          [](int dfd, const char* n, std::uint64_t, OpFailure& f) {
                            if (::mkdirat(dfd, n, 0755) != 0) return f.set_errno("mkdir"), false;
                            return true;
                          });
       case Op::kStat:
-        return item_loop(rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
+        return item_loop(ctx_, rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
                          [&](int dfd, const char* n, std::uint64_t, OpFailure& f) {
                            struct stat sb;
                            if (::fstatat(dfd, n, &sb, AT_SYMLINK_NOFOLLOW) != 0) return f.set_errno("stat"), false;
@@ -204,7 +205,7 @@ void Iteration::item_phase(ItemKind kind, Op op) {
                            return true;
                          });
       case Op::kRead:
-        return item_loop(rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
+        return item_loop(ctx_, rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
                          [&](int dfd, const char* n, std::uint64_t j, OpFailure& f) {
                            const int fd = ::openat(dfd, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
                            if (fd < 0) return f.set_errno("open"), false;
@@ -242,7 +243,7 @@ void Iteration::item_phase(ItemKind kind, Op op) {
                            return true;
                          });
       case Op::kRemove:
-        return item_loop(rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
+        return item_loop(ctx_, rec, names, dirs, per_dir, begin, end, deadline, progress, fail,
                          [dir_flag](int dfd, const char* n, std::uint64_t, OpFailure& f) {
                            if (::unlinkat(dfd, n, dir_flag) != 0) return f.set_errno("remove"), false;
                            return true;

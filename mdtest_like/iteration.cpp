@@ -101,7 +101,7 @@ void Iteration::tree_create() {
       }
       rec.done(now_ns());
       st_.tree_dirs_created = k + 1;
-      if (interrupt_requested()) return;
+      if (ctx_.stop_requested()) return;
     }
   });
   rec.close();
@@ -149,7 +149,7 @@ void Iteration::tree_remove() {
         ++removed;
       }
       rec.done(now_ns());
-      if (interrupt_requested()) return;
+      if (ctx_.stop_requested()) return;
     }
     st_.tree_removed = true;
   });

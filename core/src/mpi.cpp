@@ -30,7 +30,7 @@ Comm::Comm(MPI_Comm comm) : comm_(comm) {
   MPI_Comm_size(comm_, &size_);
 }
 
-void wait_politely(MPI_Request& request) {
+void wait_politely(MPI_Request& request, const std::function<void()>& between_tests) {
   // Spin briefly (the common case: everyone arrives together), then test
   // every 50 us and sleep in between: a rank waiting for a straggler must
   // not take the CPU the straggler needs when ranks share cores.
@@ -39,11 +39,13 @@ void wait_politely(MPI_Request& request) {
   while (MPI_Wtime() < spin_until) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
+    if (between_tests) between_tests();
   }
   const timespec pause{0, 50000};
   for (;;) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
+    if (between_tests) between_tests();
     nanosleep(&pause, nullptr);
   }
 }
@@ -63,12 +65,12 @@ bool Comm::all_ok(bool ok) const {
   return global == 1;
 }
 
-void Comm::agree(ExitCode local, const std::string& message) const {
+void Comm::agree(ExitCode local, const std::string& message, const std::function<void()>& while_waiting) const {
   int mine = severity(local);
   int worst = 0;
   MPI_Request req;
   MPI_Iallreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, comm_, &req);
-  wait_politely(req);
+  wait_politely(req, while_waiting);
   if (worst == 0) return;
   // Collect the failing ranks' messages on rank 0, so the document and the
   // console name every rank that failed, not only rank 0's view.

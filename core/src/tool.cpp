@@ -15,7 +15,7 @@
 namespace pfsbench {
 
 RunContext::RunContext(const Comm& c, CommonOptions opts, std::ostream& o)
-    : comm(c), common(std::move(opts)), out(o) {}
+    : comm(c), common(std::move(opts)), out(o), early_stop(c.raw()) {}
 
 std::string RunContext::fmt_rank_message(const std::string& what) const {
   return fmt::format("rank {}: {}", comm.rank(), what);

@@ -3,6 +3,7 @@
 // with the phases that finished kept on rank 0.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <sstream>
 
 #include "backend.hpp"
@@ -30,6 +31,7 @@ class FaultyBackend final : public IoBackend {
   void remove(const std::string&, int) override {}
   bool exists(const std::string&) override { return false; }
   int writes = 0;
+  long write_delay_ns = 0;  ///< a slow filesystem, so a phase lasts long enough to be cut short
 
  private:
   struct File final : FileHandle {
@@ -38,6 +40,10 @@ class FaultyBackend final : public IoBackend {
       if (rank == be.fail_rank_ && be.writes == be.fail_at_)
         throw IoError("write", path, ENOSPC, rank, static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
       ++be.writes;
+      if (be.write_delay_ns > 0) {
+        const timespec t{0, be.write_delay_ns};
+        nanosleep(&t, nullptr);
+      }
     }
     void read_at(std::byte*, std::size_t, std::uint64_t) override {}
     void fsync() override {}
@@ -104,6 +110,28 @@ TEST_F(Fixture, FaultOnLastRankInSecondIterationStopsEveryRank) {
     }
   }
   // Every rank got here: the next collective completes.
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+TEST_F(Fixture, AFailureAtTheFirstWriteStopsTheOtherRanksMidPhase) {
+  // Without the early stop the other ranks would do all 16384 writes of the
+  // phase (seconds here, an hour at 256 GiB per rank) before the agreement.
+  if (comm.size() < 2) GTEST_SKIP() << "needs 2 ranks";
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 0);
+  be.write_delay_ns = 100'000;
+  Config cfg = config();
+  cfg.block_bytes = 64 << 20;
+  cfg.transfer_bytes = 4 << 10;
+  cfg.iterations = 1;
+  EXPECT_THROW(run(cfg, ctx, be), CollectiveError);
+  if (comm.rank() != victim) {
+    EXPECT_LT(be.writes, 16384 / 4) << "rank " << comm.rank() << " was not stopped early";
+  }
+  if (comm.is_root()) {
+    EXPECT_TRUE(ctx.result.phases.empty());
+  }
   EXPECT_TRUE(comm.all_ok(true));
 }
 

@@ -3,6 +3,7 @@
 // every rank of the communicator must call is marked COLLECTIVE.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,9 @@ class Comm {
   /// COLLECTIVE. Agrees on the outcome of a step: when any rank passes a
   /// non-ok code, every rank throws CollectiveError with the most severe
   /// code; on rank 0 it carries the messages of all failing ranks.
-  void agree(ExitCode local, const std::string& message = {}) const;
+  /// `while_waiting` runs between tests of the reduction (see wait_politely).
+  void agree(ExitCode local, const std::string& message = {},
+             const std::function<void()>& while_waiting = {}) const;
 
   /// COLLECTIVE. Element-wise reductions to every rank.
   void allreduce_max(std::vector<double>& values) const;
@@ -86,8 +89,9 @@ class Comm {
 };
 
 /// Completes `request`: a short spin, then MPI_Test every 50 us with
-/// nanosleep in between.
-void wait_politely(MPI_Request& request);
+/// nanosleep in between. `between_tests`, when given, runs after every
+/// unsuccessful test (e.g. EarlyStop::service on rank 0).
+void wait_politely(MPI_Request& request, const std::function<void()>& between_tests = {});
 
 /// "Open MPI v4.1.4, ..." from MPI_Get_library_version (first line).
 std::string mpi_library_version();

@@ -18,9 +18,11 @@
 #include <nlohmann/json.hpp>
 
 #include "pfsbench/cli.hpp"
+#include "pfsbench/early_stop.hpp"
 #include "pfsbench/mpi.hpp"
 #include "pfsbench/rank_stats.hpp"
 #include "pfsbench/result.hpp"
+#include "pfsbench/signals.hpp"
 
 namespace pfsbench {
 
@@ -44,22 +46,28 @@ class RunContext {
   /// any rank threw (or a signal arrived), every rank throws CollectiveError.
   /// `fn` must be local (no collective calls): a rank that throws inside it
   /// skips whatever follows, and the agreement is the only meeting point.
+  /// A rank that throws also tells the others at once (EarlyStop): their
+  /// loops see stop_requested() and return early, so nobody finishes a long
+  /// phase that has already failed.
   template <class Fn>
   void step(Fn&& fn) {
-    ExitCode code = ExitCode::kOk;
-    std::string message;
-    try {
-      fn();
-    } catch (const Error& e) {
-      code = e.code();
-      message = e.what();
-    } catch (const std::exception& e) {
-      code = ExitCode::kRuntime;
-      message = fmt_rank_message(e.what());
-    }
-    if (code == ExitCode::kOk) check_interrupt(code, message);
-    comm.agree(code, message);
+    run_step(fn, /*interrupt_ends_step=*/true);
   }
+  /// COLLECTIVE. step(), except that a signal alone does not fail it: `fn`
+  /// returns early with its partial work, which the caller records (e.g. a
+  /// phase marked incomplete) before a later step() turns the signal into
+  /// exit 4.
+  template <class Fn>
+  void step_keeping_interrupt(Fn&& fn) {
+    run_step(fn, /*interrupt_ends_step=*/false);
+  }
+
+  /// For loops inside a step, main thread only: true when a signal arrived
+  /// or another rank's step failed. Cheap: the MPI test behind it runs at
+  /// most every 10 ms of `now_ns` (the loop's own clock read, CLOCK_MONOTONIC).
+  bool stop_requested(std::uint64_t now_ns) { return interrupt_requested() || early_stop.poll(now_ns); }
+  /// The same with a coarse clock of its own (for loops without a clock read).
+  bool stop_requested() { return interrupt_requested() || early_stop.poll(); }
 
   /// Rank 0: appends a finished phase and rewrites the document as a
   /// checkpoint (status "interrupted" until the run ends), so a job killed
@@ -73,6 +81,35 @@ class RunContext {
  private:
   std::string fmt_rank_message(const std::string& what) const;
   void check_interrupt(ExitCode& code, std::string& message) const;
+
+  template <class Fn>
+  void run_step(Fn& fn, bool interrupt_ends_step) {
+    ExitCode code = ExitCode::kOk;
+    std::string message;
+    early_stop.arm();
+    try {
+      fn();
+    } catch (const Error& e) {
+      code = e.code();
+      message = e.what();
+    } catch (const std::exception& e) {
+      code = ExitCode::kRuntime;
+      message = fmt_rank_message(e.what());
+    }
+    if (code == ExitCode::kOk && interrupt_ends_step) check_interrupt(code, message);
+    if (code != ExitCode::kOk) early_stop.notify();
+    try {
+      comm.agree(code, message, [this] { early_stop.service(); });
+    } catch (...) {
+      early_stop.disarm();
+      throw;
+    }
+    early_stop.disarm();
+  }
+
+ public:
+  /// The step's early-stop channel (see early_stop.hpp).
+  EarlyStop early_stop;
 };
 
 /// What a tool plugs into tool_main.
