@@ -157,7 +157,9 @@ RankPhaseResult run_phase(const PhaseSpec& spec) {
         complete(slot, result, t, t_end);
         free_slots.push_back(slot);
         progress.update(res.bytes, t_end);
-        if (t_end >= deadline) stop = true;
+        // A synchronous engine (psync) never leaves this loop while slots
+        // are free: test for another rank's failure here too.
+        if (t_end >= deadline || (spec.early_stop && spec.early_stop->poll(t_end))) stop = true;
       } else {
         slot_time[slot] = t;
         staged[nstaged++] = slot;

@@ -234,5 +234,40 @@ class MdtestLike(unittest.TestCase):
             self.assertIn("file_read", phase_names(r.doc))
 
 
+class EarlyStop(unittest.TestCase):
+    """One rank fails at its very first write; the other rank, which would
+    write 1 GiB, stops within milliseconds (EarlyStop: a notice through
+    rank 0, polled in the I/O loop every 10 ms) instead of finishing its
+    phase first. The proof is what reached the backing file: far less than
+    the 1 GiB rank 0 would write without the stop (its writes are
+    sequential, so the file's size is how far it got; 1-32 MiB seen here)."""
+
+    MiB = 1024 * KiB
+
+    def test_ior_like_other_rank_stops_early(self):
+        # Shared file: rank 0 owns [0, 1 GiB), rank 1's first transfer is at 1 GiB.
+        with faultfs.mounted(self, ["--eio-write-after", str(1024 * self.MiB)]) as m:
+            path = m.path("f")
+            r = run(self, "ior_like", 2, ["-w", "-k", "-b", "1g", "-t", "1m", "-o", path], m.mnt, 1)
+            self.assertIn("rank 1: write failed", r.doc["errors"][0]["message"])
+            self.assertEqual(r.doc["phases"], [])
+            reached = os.path.getsize(m.backing_path("f"))
+            self.assertLess(reached, 256 * self.MiB, "rank 0 was not stopped early: it wrote %d bytes" % reached)
+
+    def test_dio_batch_other_rank_stops_early_each_engine(self):
+        # psync completes inside queue(), the async engines in reap(): both loops test for the stop.
+        for engine in dio_engines():
+            with self.subTest(engine=engine), \
+                    faultfs.mounted(self, ["--eio-write-after", "0", "--only-path", "f.1"]) as m:
+                path = m.path("f")
+                depth = "1" if engine == "psync" else "8"
+                r = run(self, "dio_batch", 2, ["--engine", engine, "--iodepth", depth, "--bs", "1m", "--size", "1g",
+                                               "-o", path], m.mnt, 1)
+                self.assertIn("rank 1: write failed", r.doc["errors"][0]["message"])
+                self.assertEqual(r.doc["phases"], [])
+                reached = os.path.getsize(m.backing_path("f.0"))
+                self.assertLess(reached, 256 * self.MiB, "rank 0 was not stopped early: it wrote %d bytes" % reached)
+
+
 if __name__ == "__main__":
     unittest.main()
