@@ -163,5 +163,43 @@ class ValidateResult(unittest.TestCase):
                 self.assertTrue(pfsb.validate_result.errors_of(d, pfsb.validator()))
 
 
+
+class ScriptArguments(unittest.TestCase):
+    """scripts/run, scripts/test and bench-dio-vs-fio answer --help, and
+    refuse a bad argument with exit 2 before installing or building
+    anything: scripts/run once took '--help' for the directory to test."""
+
+    def script(self, name, *args):
+        return subprocess.run([os.path.join(pfsb.ROOT, "scripts", name), *args], capture_output=True, text=True,
+                              timeout=60)
+
+    def runs(self):
+        d = os.path.join(pfsb.ROOT, "results", "runs")
+        return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+    def test_help(self):
+        for name, usage in (("run", "scripts/run [TARGET_PARENT_DIR]"), ("test", "scripts/test [CTEST_ARGS...]"),
+                            ("bench-dio-vs-fio", "scripts/bench-dio-vs-fio [TARGET_PARENT_DIR]")):
+            with self.subTest(script=name):
+                r = self.script(name, "--help")
+                self.assertEqual(r.returncode, 0, r)
+                self.assertIn(usage, r.stdout)
+                self.assertNotIn("Built target", r.stdout, "--help must not build")
+
+    def test_bad_arguments_are_refused_before_anything_runs(self):
+        before = self.runs()
+        for name, args, message in (("run", ["--bogus"], "unknown option '--bogus'"),
+                                    ("run", ["/nonexistent/dir"], "'/nonexistent/dir' is not a writable directory"),
+                                    ("run", ["a", "b"], "one TARGET_PARENT_DIR at most"),
+                                    ("bench-dio-vs-fio", ["-x"], "unexpected arguments")):
+            with self.subTest(script=name, args=args):
+                r = self.script(name, *args)
+                self.assertEqual(r.returncode, 2, r)
+                self.assertIn(message, r.stderr)
+                self.assertNotIn("Built target", r.stdout + r.stderr)
+        self.assertEqual(self.runs(), before, "no results directory was made")
+        self.assertFalse(os.path.exists(os.path.join(os.getcwd(), "--bogus")))
+
+
 if __name__ == "__main__":
     unittest.main()
