@@ -43,19 +43,6 @@ nlohmann::json residency_json(const Residency& r, std::uint64_t file_bytes) {
           {"max_resident_fraction", f > 0 ? static_cast<double>(r.max_bytes) / f : 0.0}};
 }
 
-/// COLLECTIVE. A barrier that sleeps while it waits (MPI_Ibarrier polled
-/// every 100 us) instead of busy-polling like MPI_Barrier.
-void quiet_barrier(const Comm& comm) {
-  MPI_Request req;
-  MPI_Ibarrier(comm.raw(), &req);
-  int done = 0;
-  while (true) {
-    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-    if (done) return;
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
-  }
-}
-
 std::string hex64(std::uint64_t v) { return fmt::format("0x{:016x}", v); }
 
 nlohmann::json dist_json(const Distribution& d) { return {{"min", d.min}, {"median", d.median}, {"max", d.max}}; }
@@ -95,6 +82,7 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
 
   // --- readers, built before the gate (plans, buffers) so spans hold only reading.
   std::vector<std::unique_ptr<Reader>> built(static_cast<std::size_t>(threads));
+  std::atomic<bool> stop_readers{false};  // a reader here or another rank failed
   std::uint64_t my_total = 0;  // bytes this rank's readers will read (progress)
   ctx.step([&] {
     for (int t = 0; t < threads; ++t) {
@@ -116,6 +104,7 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
       task.shrink_to_bytes = (global == 0 && api == Api::kMmap) ? cfg_.shrink_to_bytes : -1;
       task.rank = comm.rank();
       task.thread = t;
+      task.stop = &stop_readers;
       my_total += task.slice.bytes();
       built[static_cast<std::size_t>(t)] = std::make_unique<Reader>(std::move(task));
     }
@@ -126,7 +115,7 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
   std::latch gate(1);
   std::mutex mu;
   std::condition_variable cv;
-  int finished = 0;
+  int finished = 0, failed = 0;
   std::vector<std::thread> pool;
   std::atomic<bool> cancel{false};
   auto release_and_join = [&] {  // on failure: let the waiting threads go, unread
@@ -142,6 +131,7 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
           if (!cancel) results[static_cast<std::size_t>(t)] = built[static_cast<std::size_t>(t)]->run(progress[t]);
           std::lock_guard<std::mutex> lock(mu);
           ++finished;
+          if (results[static_cast<std::size_t>(t)].code != ExitCode::kOk) ++failed;
           cv.notify_one();
         });
     });
@@ -152,27 +142,29 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
   comm.barrier();  // every rank's readers start together
   gate.count_down();
 
-  // Progress of rank 0's readers while waiting (rank 0 prints at most every 5 s).
+  // The main thread waits for this rank's readers, printing progress (rank 0,
+  // at most every 5 s). A reader that fails (SIGBUS, I/O error) stops this
+  // rank's other readers at once and, through the step (EarlyStop), the
+  // other ranks' readers too; the agreement then stops every rank together.
   Progress prog(ctx.verbose_root(), phase_name, my_total, "bytes");
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    while (finished < threads) {
-      cv.wait_for(lock, std::chrono::milliseconds(200));
-      lock.unlock();
-      std::uint64_t done = 0;
-      for (int t = 0; t < threads; ++t) done += progress[t].bytes.load(std::memory_order_relaxed);
-      prog.update(done, now_ns());
-      lock.lock();
-    }
-  }
-  for (auto& th : pool) th.join();
-  built.clear();
-  // Ranks that finish first would otherwise spin inside the next collective
-  // and take CPU from readers still running on an oversubscribed node.
-  quiet_barrier(comm);
-
-  // A reader that failed (SIGBUS, I/O error) stops every rank together.
   ctx.step([&] {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      while (finished < threads) {
+        cv.wait_for(lock, std::chrono::milliseconds(10));
+        const bool stop = failed > 0;
+        lock.unlock();
+        std::uint64_t done = 0;
+        for (int t = 0; t < threads; ++t) done += progress[t].bytes.load(std::memory_order_relaxed);
+        const std::uint64_t now = now_ns();
+        prog.update(done, now);
+        if (!stop_readers.load(std::memory_order_relaxed) && (stop || ctx.stop_requested(now)))
+          stop_readers.store(true, std::memory_order_relaxed);
+        lock.lock();
+      }
+    }
+    for (auto& th : pool) th.join();
+    built.clear();
     for (const auto& r : results)
       if (r.code != ExitCode::kOk) throw Error(r.code, r.error);
   });

@@ -118,6 +118,7 @@ void Reader::run_mmap(ReaderResult& r, ReaderProgress& progress, int fd) {
         r.interrupted = true;
         break;
       }
+      if (task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed)) break;
       const Unit u = plan_.at(i);
       const std::uint64_t t0 = timed ? now_ns() : 0;
       if (whole != nullptr) {
@@ -170,6 +171,7 @@ void Reader::run_pread(ReaderResult& r, ReaderProgress& progress, int fd) {
       r.interrupted = true;
       break;
     }
+    if (task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed)) break;
     const Unit u = plan_.at(i);
     const std::uint64_t t0 = timed ? now_ns() : 0;
     std::uint64_t got = 0;

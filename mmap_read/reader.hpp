@@ -36,6 +36,9 @@ struct ReaderTask {
   std::int64_t shrink_to_bytes = -1; ///< fault injection: truncate after mapping (>= 0)
   int rank = 0;
   int thread = 0;
+  /// Set by the rank's main thread when another reader or another rank
+  /// failed: the reader leaves its loop (the phase is not kept). May be null.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// What one reader measured, on the local monotonic clock. Two spans with
