@@ -84,21 +84,7 @@ def mounted(testcase, faults=()):
         shutil.rmtree(backing, ignore_errors=True)
 
 
-@contextlib.contextmanager
 def ramfs(testcase):
-    """Mounts a ramfs (no O_DIRECT: open fails with EINVAL); yields its path."""
-    if not pfsb.is_root():
-        testcase.skipTest("mounting ramfs needs root")
-    os.makedirs(pfsb.DISK_TMP, exist_ok=True)
-    mnt = tempfile.mkdtemp(prefix="pfsb-ramfs-", dir=pfsb.DISK_TMP)
-    try:
-        r = subprocess.run(["mount", "-t", "ramfs", "ramfs", mnt], capture_output=True, text=True)
-        if r.returncode != 0:
-            testcase.skipTest(f"cannot mount ramfs: {r.stderr.strip()}")
-        try:
-            yield mnt
-        finally:
-            subprocess.run(["umount", "-l", mnt], capture_output=True)
-    finally:
-        with contextlib.suppress(OSError):
-            os.rmdir(mnt)
+    """Mounts a ramfs (no O_DIRECT: open fails with EINVAL); a context
+    manager yielding its path."""
+    return pfsb.small_mount(testcase, "ramfs")

@@ -98,7 +98,8 @@ def is_root():
 @contextlib.contextmanager
 def small_mount(testcase, fstype="tmpfs", size="1m", options=""):
     """Mounts a size-limited filesystem (tmpfs, or ext4/xfs on a loop image)
-    for ENOSPC cases; skips the test with the reason when it cannot."""
+    for ENOSPC cases, or a ramfs (no size limit, no O_DIRECT); skips the
+    test with the reason when it cannot."""
     if not is_root():
         testcase.skipTest("mounting a small filesystem needs root")
     os.makedirs(DISK_TMP, exist_ok=True)
@@ -108,6 +109,8 @@ def small_mount(testcase, fstype="tmpfs", size="1m", options=""):
         if fstype == "tmpfs":
             opts = f"size={size}" + (f",{options}" if options else "")
             cmd = ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", mnt]
+        elif fstype == "ramfs":
+            cmd = ["mount", "-t", "ramfs", "ramfs", mnt]
         else:
             image = mnt + ".img"
             subprocess.run(["truncate", "-s", size, image], check=True)
