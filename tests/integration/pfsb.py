@@ -145,19 +145,51 @@ def start_tool(tool, np, args, json_path=None):
                             text=True, start_new_session=True)
 
 
+def _descendants(root_pid):
+    """PIDs of every process below `root_pid`, from /proc/*/stat."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the state
+        children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [root_pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
 def rank_pids(tool, parent_pid):
-    """PIDs of the tool's rank processes below `parent_pid` (mpiexec)."""
-    out = subprocess.run(["pgrep", "-f", "-P", str(parent_pid), tool_path(tool)], capture_output=True, text=True)
-    pids = [int(p) for p in out.stdout.split()]
-    # ranks may sit below an orted/prted helper
-    out2 = subprocess.run(["pgrep", "-f", tool_path(tool)], capture_output=True, text=True)
-    pids += [int(p) for p in out2.stdout.split() if int(p) != parent_pid]
-    return sorted(set(pids))
+    """PIDs of the tool's rank processes below `parent_pid` (mpiexec, and
+    any orted/prted helper under it). Only this run's: ctest runs test files
+    side by side, and a match on the command line alone (pgrep -f) once
+    signalled another test's mpiexec."""
+    path = tool_path(tool)
+    pids = []
+    for pid in _descendants(parent_pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        if argv0 == path:
+            pids.append(pid)
+    return sorted(pids)
 
 
 def signal_ranks(tool, proc, sig=signal.SIGTERM):
     """Sends `sig` to every rank process, as Slurm does at the time limit."""
-    for pid in rank_pids(tool, proc.pid):
+    pids = rank_pids(tool, proc.pid)
+    if not pids:
+        raise AssertionError(f"no {tool} rank runs below mpiexec (pid {proc.pid}): nothing to signal")
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
 

@@ -3,6 +3,7 @@
 Each test says what it guards. Sizes are small: the whole file runs in
 about a minute on 2 cores.
 """
+import contextlib
 import json
 import os
 import signal
@@ -329,6 +330,30 @@ class IorLikeErrors(unittest.TestCase):
             self.assertTrue(any("SIGTERM" in e["message"] for e in doc["errors"]), doc["errors"])
             self.assertFalse(any(w.startswith("checkpoint") for w in doc["warnings"]), "final document, not a checkpoint")
             self.assertEqual(os.listdir(d), ["r.json"], "the test file is removed (no -k)")
+
+
+    def test_signal_helper_finds_only_its_own_runs_ranks(self):
+        """ctest runs test files side by side: the SIGTERM above must reach
+        this run's ranks and nothing of another run (pgrep -f on the binary
+        path once signalled a concurrent test's mpiexec, which crashed)."""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            procs = [pfsb.start_tool(TOOL, 2, ["-w", "-i", "100000", "-b", "1m", "-t", "256k", "-o",
+                                               os.path.join(d, f"f{k}"), "--quiet"]) for k in (0, 1)]
+            try:
+                found = [[], []]
+
+                def both_running():
+                    found[0], found[1] = (pfsb.rank_pids(TOOL, p.pid) for p in procs)
+                    return len(found[0]) == 2 and len(found[1]) == 2
+                self.assertTrue(pfsb.wait_for(both_running, 60), found)
+                self.assertFalse(set(found[0]) & set(found[1]), found)
+                for k in (0, 1):
+                    self.assertNotIn(procs[1 - k].pid, found[k])
+            finally:
+                for p in procs:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(p.pid, signal.SIGKILL)
+                    p.communicate()
 
 
 if __name__ == "__main__":
