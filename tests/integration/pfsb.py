@@ -194,6 +194,16 @@ def signal_ranks(tool, proc, sig=signal.SIGTERM):
             os.kill(pid, sig)
 
 
+def checkpoint_phases(doc_path):
+    """The phases of the document a running tool has checkpointed so far;
+    [] while there is none yet (or it is being replaced)."""
+    try:
+        with open(doc_path) as f:
+            return json.load(f)["phases"]
+    except (OSError, ValueError):
+        return []
+
+
 def wait_for(predicate, timeout_s=60.0, step_s=0.05):
     end = time.time() + timeout_s
     while time.time() < end:

@@ -242,15 +242,9 @@ class IorLikeErrors(unittest.TestCase):
             doc_path = os.path.join(d, "r.json")
             proc = pfsb.start_tool(TOOL, 2, ["-w", "-r", "-i", "100000", "-b", "128k", "-t", "32k", "--quiet",
                                              "-o", os.path.join(mnt, "f")], doc_path)
-
-            def phases():
-                try:
-                    with open(doc_path) as f:
-                        return len(json.load(f)["phases"])
-                except (OSError, ValueError):
-                    return 0
             try:
-                self.assertTrue(pfsb.wait_for(lambda: phases() >= 2, 120), "no checkpoint document appeared")
+                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120),
+                                "no checkpoint document appeared")
                 with open(os.path.join(mnt, "filler"), "wb", buffering=0) as filler:
                     while proc.poll() is None:
                         try:
@@ -307,15 +301,9 @@ class IorLikeErrors(unittest.TestCase):
             doc_path = os.path.join(d, "r.json")
             proc = pfsb.start_tool(TOOL, 2, ["-w", "-r", "-i", "100000", "-b", "4m", "-t", "256k", "-o",
                                              os.path.join(d, "f"), "--quiet"], doc_path)
-
-            def has_phases():
-                try:
-                    with open(doc_path) as f:
-                        return len(json.load(f)["phases"]) >= 2
-                except (OSError, ValueError):
-                    return False
             try:
-                self.assertTrue(pfsb.wait_for(has_phases, 120), "no checkpoint document appeared")
+                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120),
+                                "no checkpoint document appeared")
                 pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
                 out, err = proc.communicate(timeout=120)
             finally:

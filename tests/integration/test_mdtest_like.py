@@ -179,11 +179,7 @@ class Failures(unittest.TestCase):
             doc = os.path.join(d, "r.json")
 
             def tree_done():
-                try:
-                    with open(doc) as f:
-                        return any(p["name"] == "tree_create" for p in json.load(f)["phases"])
-                except (OSError, ValueError):
-                    return False
+                return any(p["name"] == "tree_create" for p in pfsb.checkpoint_phases(doc))
 
             proc = pfsb.start_tool(TOOL, 2, ["-F", "-n", "5000000", "-d", root], json_path=doc)
             try:

@@ -166,14 +166,7 @@ class SrunRuns(unittest.TestCase):
                                             os.path.join(d, "f"), "--quiet"], doc_path)
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True, env=self.slurm.env())
-
-        def has_phases():
-            try:
-                with open(doc_path) as f:
-                    return len(json.load(f)["phases"]) >= 2
-            except (OSError, ValueError):
-                return False
-        if not pfsb.wait_for(has_phases, 60):
+        if not pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 60):
             os.killpg(proc.pid, signal.SIGKILL)
             self.fail(f"no checkpoint document appeared: {proc.communicate()}")
         return proc, doc_path
