@@ -29,14 +29,12 @@ void DioBatchTool::add_options(CLI::App& app) { dio_batch::add_options(app, cfg_
 
 void DioBatchTool::validate() {
   validate_basic(cfg_);
-  const FsInfo fs = probe_filesystem(cfg_.path);
-  fs_type_ = fs.fs_type;
-  const auto dev = resolve_block_device(cfg_.path);
-  align_ = resolve_alignment(fs.dio_mem_align_bytes, fs.dio_offset_align_bytes,
-                             dev ? dev->logical_block_size : std::nullopt);
+  fs_type_ = probe_filesystem(cfg_.path).fs_type;
+  align_ = probe_dio_alignment(cfg_.path);
   if (cfg_.direct) {
     // The region base of --shared is rank * size: aligned when size is.
-    if (auto problem = alignment_problem(cfg_.bs_bytes, cfg_.size_bytes, 0, align_)) throw UsageError(*problem);
+    const DioSize sizes[] = {{"--bs", cfg_.bs_bytes, false}, {"--size", cfg_.size_bytes, true}};
+    if (auto problem = dio_alignment_problem(sizes, 0, align_, "--direct 0")) throw UsageError(*problem);
   }
 }
 

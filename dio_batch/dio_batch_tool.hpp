@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "alignment.hpp"
+#include "pfsbench/dio_align.hpp"
 #include "config.hpp"
 #include "pfsbench/tool.hpp"
 

@@ -50,7 +50,7 @@ RankPhaseResult run_phase(const PhaseSpec& spec) {
 
   // Everything the loop needs is allocated here, before the span starts:
   // one aligned buffer per slot, holding the pattern for its next offset.
-  SlotBuffers buffers(depth, bs, buffer_alignment(spec.align));
+  SlotBuffers buffers(depth, bs, dio_buffer_alignment(spec.align));
   const DataPattern pattern(spec.pattern_seed);
   std::vector<PatternBuffer> pbufs;
   pbufs.reserve(depth);

@@ -45,7 +45,7 @@ VerifyResult verify_region(const Config& cfg, const std::string& path, int rank,
   // blocks in the order they were written, one bs each.
   const bool random = is_random(cfg.rw) && blocks < region_blocks;
   const std::uint64_t per_read = random ? 1 : std::max<std::uint64_t>(1, (4ull << 20) / bs);
-  SlotBuffers buf(1, static_cast<std::size_t>(per_read * bs), buffer_alignment(align));
+  SlotBuffers buf(1, static_cast<std::size_t>(per_read * bs), dio_buffer_alignment(align));
   std::byte* data = buf.slot(0);
 
   auto record = [&](std::span<const std::byte> got, std::uint64_t off) {

@@ -1,6 +1,8 @@
 #include "pfsbench/mpi.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <stdexcept>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -127,6 +129,14 @@ std::uint64_t Comm::allreduce_max(std::uint64_t v) const {
   MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_MAX, comm_);
   return out;
 }
+std::uint64_t Comm::allreduce_min(std::uint64_t v) const {
+  std::uint64_t out = 0;
+  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_MIN, comm_);
+  return out;
+}
+void Comm::allreduce_min(std::vector<std::uint64_t>& v) const {
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_MIN, comm_);
+}
 void Comm::reduce_sum_to_root(std::vector<std::uint64_t>& v) const {
   const int n = static_cast<int>(v.size());
   if (rank_ == 0)
@@ -144,6 +154,14 @@ std::vector<std::uint64_t> Comm::gather(std::uint64_t value) const {
   std::vector<std::uint64_t> out(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
   MPI_Gather(&value, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, 0, comm_);
   return out;
+}
+void Comm::gather_bytes(const void* mine, std::size_t bytes, void* out) const {
+  // MPI counts are int: refuse rather than truncate (every rank checks the
+  // same numbers, so every rank throws alike before the collective).
+  if (bytes > static_cast<std::size_t>(INT_MAX) / static_cast<std::size_t>(size_))
+    throw std::length_error(fmt::format("gather of {} bytes from {} ranks exceeds an MPI count", bytes, size_));
+  const int n = static_cast<int>(bytes);
+  MPI_Gather(mine, n, MPI_BYTE, out, n, MPI_BYTE, 0, comm_);
 }
 std::vector<int> Comm::allgather(int value) const {
   std::vector<int> out(static_cast<std::size_t>(size_));
@@ -180,6 +198,7 @@ void Comm::bcast(std::string& value) const {
   MPI_Bcast(value.data(), static_cast<int>(len), MPI_CHAR, 0, comm_);
 }
 void Comm::bcast(std::uint64_t& value) const { MPI_Bcast(&value, 1, MPI_UINT64_T, 0, comm_); }
+void Comm::bcast(int& value) const { MPI_Bcast(&value, 1, MPI_INT, 0, comm_); }
 
 NodeLayout Comm::node_layout() const {
   NodeLayout layout;

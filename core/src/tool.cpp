@@ -161,7 +161,7 @@ int tool_main(Tool& tool, int argc, char** argv) {
   }
   // Rank 0 may have changed the code (document not writable): share it.
   int code_int = static_cast<int>(code);
-  MPI_Bcast(&code_int, 1, MPI_INT, 0, comm.raw());
+  comm.bcast(code_int);
   return code_int;
 }
 
