@@ -73,7 +73,7 @@ RankPhaseResult run_phase(const PhaseSpec& spec) {
   rusage ru0 {}, ru1 {};
   getrusage(RUSAGE_SELF, &ru0);
   const std::uint64_t t_open = now_ns();
-  Fd fd = open_target(cfg, spec.path, spec.write, spec.rank);
+  UniqueFd fd = open_target(cfg, spec.path, spec.write, spec.rank);
   EngineSetup setup{fd.get(), spec.write, depth, cfg.fixedbufs, buffers.spans()};
   auto engine = make_engine(cfg.engine, setup, spec.path, spec.rank);
   const std::uint64_t deadline =
