@@ -46,7 +46,7 @@ void MmapReadTool::run(RunContext& ctx) {
     warn_if_bound(ctx);
     for (int it = 0; it < cfg_.iterations; ++it)
       for (Api api : cfg_.apis)
-        for (int t : cfg_.threads) run_phase(ctx, api, t, it);
+        for (int t : cfg_.threads) run_phase(ctx, PhaseKey{api, t, it, fmt::format("{}/threads={}", name_of(api), t)});
   } catch (...) {
     remove_created(ctx);
     throw;
