@@ -116,11 +116,7 @@ void Reader::run_mmap(ReaderResult& r, ReaderProgress& progress, int fd) {
   const Fault fault = guarded([&] {
     std::uint64_t done = 0;
     for (std::uint64_t i = 0; i < n; ++i) {
-      if (interrupt_requested()) {
-        r.interrupted = true;
-        break;
-      }
-      if (task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed)) break;
+      if (stopping(r)) break;
       const Unit u = plan_.at(i);
       const std::uint64_t t0 = timed ? now_ns() : 0;
       if (whole != nullptr) {
@@ -164,21 +160,23 @@ void Reader::run_mmap(ReaderResult& r, ReaderProgress& progress, int fd) {
   publish_window(nullptr, 0, 0);
 }
 
+bool Reader::stopping(ReaderResult& r) const noexcept {
+  if (interrupt_requested()) {
+    r.interrupted = true;
+    return true;
+  }
+  return task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed);
+}
+
 void Reader::run_pread(ReaderResult& r, ReaderProgress& progress, int fd) {
   const bool timed = task_.unit_bytes >= kLatencyMinUnit;
   const std::uint64_t n = plan_.count();
   const IoFile file{fd, task_.path, task_.rank};
   IoPolicy policy;  // a signal or another reader's failure ends a pread retry at once
-  policy.stop = [this] {
-    return interrupt_requested() || (task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed));
-  };
+  policy.stop = [this, &r] { return stopping(r); };
   std::uint64_t done = 0;
   for (std::uint64_t i = 0; i < n; ++i) {
-    if (interrupt_requested()) {
-      r.interrupted = true;
-      break;
-    }
-    if (task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed)) break;
+    if (stopping(r)) break;
     const Unit u = plan_.at(i);
     const std::uint64_t t0 = timed ? now_ns() : 0;
     pread_exact(file, {buffer_.data(), static_cast<std::size_t>(u.length)}, u.offset,

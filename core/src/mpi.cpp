@@ -100,43 +100,42 @@ void Comm::agree(ExitCode local, const std::string& message, const std::function
   throw CollectiveError(code, summary, std::move(messages));
 }
 
-void Comm::allreduce_max(std::vector<double>& v) const {
-  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MAX, comm_);
+namespace {
+
+template <class T>
+MPI_Datatype mpi_type();
+template <>
+MPI_Datatype mpi_type<double>() {
+  return MPI_DOUBLE;
 }
-void Comm::allreduce_min(std::vector<double>& v) const {
-  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MIN, comm_);
+template <>
+MPI_Datatype mpi_type<std::uint64_t>() {
+  return MPI_UINT64_T;
 }
-void Comm::allreduce_sum(std::vector<std::uint64_t>& v) const {
-  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_SUM, comm_);
-}
-double Comm::allreduce_max(double v) const {
-  double out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MAX, comm_);
+
+template <class T>
+T allreduce_one(T v, MPI_Op op, MPI_Comm comm) {
+  T out{};
+  MPI_Allreduce(&v, &out, 1, mpi_type<T>(), op, comm);
   return out;
 }
-double Comm::allreduce_min(double v) const {
-  double out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MIN, comm_);
-  return out;
+
+template <class T>
+void allreduce_each(std::vector<T>& v, MPI_Op op, MPI_Comm comm) {
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), mpi_type<T>(), op, comm);
 }
-std::uint64_t Comm::allreduce_sum(std::uint64_t v) const {
-  std::uint64_t out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_SUM, comm_);
-  return out;
-}
-std::uint64_t Comm::allreduce_max(std::uint64_t v) const {
-  std::uint64_t out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_MAX, comm_);
-  return out;
-}
-std::uint64_t Comm::allreduce_min(std::uint64_t v) const {
-  std::uint64_t out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_MIN, comm_);
-  return out;
-}
-void Comm::allreduce_min(std::vector<std::uint64_t>& v) const {
-  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_MIN, comm_);
-}
+
+}  // namespace
+
+void Comm::allreduce_max(std::vector<double>& v) const { allreduce_each(v, MPI_MAX, comm_); }
+void Comm::allreduce_min(std::vector<double>& v) const { allreduce_each(v, MPI_MIN, comm_); }
+void Comm::allreduce_sum(std::vector<std::uint64_t>& v) const { allreduce_each(v, MPI_SUM, comm_); }
+void Comm::allreduce_min(std::vector<std::uint64_t>& v) const { allreduce_each(v, MPI_MIN, comm_); }
+double Comm::allreduce_max(double v) const { return allreduce_one(v, MPI_MAX, comm_); }
+double Comm::allreduce_min(double v) const { return allreduce_one(v, MPI_MIN, comm_); }
+std::uint64_t Comm::allreduce_sum(std::uint64_t v) const { return allreduce_one(v, MPI_SUM, comm_); }
+std::uint64_t Comm::allreduce_max(std::uint64_t v) const { return allreduce_one(v, MPI_MAX, comm_); }
+std::uint64_t Comm::allreduce_min(std::uint64_t v) const { return allreduce_one(v, MPI_MIN, comm_); }
 void Comm::reduce_sum_to_root(std::vector<std::uint64_t>& v) const {
   const int n = static_cast<int>(v.size());
   if (rank_ == 0)
