@@ -45,14 +45,6 @@ std::optional<BlockDevice> resolve_block_device(const std::string& path) {
     if (ec) return std::nullopt;  // not a block device (tmpfs, NFS, FUSE...)
     if (fs::exists(sys / "partition", ec)) sys = sys.parent_path();  // partition -> its disk
     const std::string name = sys.filename().string();
-    if (dev.chain.empty()) {
-      if (auto lbs = read_small_file((sys / "queue" / "logical_block_size").string())) {
-        try {
-          dev.logical_block_size = static_cast<std::uint32_t>(std::stoul(*lbs));
-        } catch (...) {
-        }
-      }
-    }
     dev.chain.push_back(name);
     dev.name = name;
     dev.stat_path = (sys / "stat").string();

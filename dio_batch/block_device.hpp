@@ -18,7 +18,6 @@ struct BlockDevice {
   std::string name;        ///< the disk whose counters we read, e.g. "vda"
   std::string stat_path;   ///< /sys/block/<name>/stat
   std::vector<std::string> chain;  ///< devices followed, first = the file's own (e.g. loop0, vda)
-  std::optional<std::uint32_t> logical_block_size;  ///< of the file's own device (the first in chain)
 };
 
 /// The disk under `path` (or its nearest existing parent); nullopt when the

@@ -78,6 +78,9 @@ void add_options(CLI::App& app, Config& cfg) {
          "With --time-based: seconds to run (30, 1.5, 500ms, 2m)")
       ->type_name("DURATION");
   app.add_flag("--verify", cfg.verify, "Read the data back after the phase (timed separately) and check it");
+  app.add_flag("-k,--keep", cfg.keep,
+               "Keep the file(s) this run created; without it they are removed at the end, also after a failure "
+               "(ENOSPC...) or a signal. A file that existed before the run is never removed");
   app.add_flag("--fixedbufs", cfg.fixedbufs, "io_uring: register the buffers with the kernel (fio fixedbufs)");
   app.add_option_function<std::string>(
          "--interval",
@@ -151,7 +154,8 @@ nlohmann::json to_json(const Config& cfg) {
           {"runtime_s", cfg.time_based ? nlohmann::json(cfg.runtime_s) : nlohmann::json(nullptr)},
           {"verify", cfg.verify},
           {"fixedbufs", cfg.fixedbufs},
-          {"interval_s", cfg.interval_s}};
+          {"interval_s", cfg.interval_s},
+          {"keep", cfg.keep}};
 }
 
 }  // namespace pfsbench::dio_batch

@@ -45,6 +45,7 @@ struct Config {
   bool verify = false;
   bool fixedbufs = false;      ///< io_uring: registered buffers
   double interval_s = 0.1;     ///< width of a throughput time-series bucket
+  bool keep = false;           ///< keep the file(s) this run created (-k, as ior_like)
 
   /// The file a rank works on: path, or path.<rank> (file per rank).
   std::string file_of(int rank) const;

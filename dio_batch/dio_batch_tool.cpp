@@ -1,17 +1,19 @@
 #include "dio_batch_tool.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <ostream>
 
 #include <fmt/format.h>
 
-#include "block_device.hpp"
 #include "file_setup.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/fs.hpp"
+#include "pfsbench/mismatch.hpp"
 #include "pfsbench/rank_stats.hpp"
 #include "pfsbench/result_json.hpp"
 #include "pfsbench/stats.hpp"
-#include "run_loop.hpp"
 #include "summary.hpp"
 #include "verify.hpp"
 
@@ -29,14 +31,12 @@ void DioBatchTool::add_options(CLI::App& app) { dio_batch::add_options(app, cfg_
 
 void DioBatchTool::validate() {
   validate_basic(cfg_);
-  const FsInfo fs = probe_filesystem(cfg_.path);
-  fs_type_ = fs.fs_type;
-  const auto dev = resolve_block_device(cfg_.path);
-  align_ = resolve_alignment(fs.dio_mem_align_bytes, fs.dio_offset_align_bytes,
-                             dev ? dev->logical_block_size : std::nullopt);
+  fs_type_ = probe_filesystem(cfg_.path).fs_type;
+  align_ = probe_dio_alignment(cfg_.path);
   if (cfg_.direct) {
     // The region base of --shared is rank * size: aligned when size is.
-    if (auto problem = alignment_problem(cfg_.bs_bytes, cfg_.size_bytes, 0, align_)) throw UsageError(*problem);
+    const DioSize sizes[] = {{"--bs", cfg_.bs_bytes, false}, {"--size", cfg_.size_bytes, true}};
+    if (auto problem = dio_alignment_problem(sizes, 0, align_, "--direct 0")) throw UsageError(*problem);
   }
 }
 
@@ -47,54 +47,58 @@ json DioBatchTool::config_json() const {
   return j;
 }
 
-namespace {
-
-json latency_or_null(const LatencyHistogram& h) {
-  if (h.count() == 0) return nullptr;
-  return to_json(summarize(h));
-}
-
-json disk_json(const DiskDelta& d) {
-  const auto avg = d.avg_request_bytes();
-  return {{"requests", d.requests}, {"merges", d.merges}, {"bytes", d.bytes},
-          {"avg_request_bytes", avg ? json(*avg) : json(nullptr)}};
-}
-
-}  // namespace
-
 void DioBatchTool::run(RunContext& ctx) {
-  const Comm& comm = ctx.comm;
-  const int rank = comm.rank();
-  const auto nranks = static_cast<std::uint64_t>(comm.size());
-  const bool write = is_write(cfg_.rw);
-  const std::string path = cfg_.file_of(rank);
-  const std::uint64_t bs = cfg_.bs_bytes;
-  const std::uint64_t region_total = cfg_.shared ? cfg_.size_bytes * nranks : cfg_.size_bytes;
-  const std::uint64_t pseed = pattern_seed(cfg_.shared, rank);
-  const std::uint64_t oseed = 0x6f666673ull + static_cast<std::uint64_t>(rank);
-  const bool does_file_setup = !cfg_.shared || rank == 0;
-
+  path_ = cfg_.file_of(ctx.comm.rank());
   if (cfg_.direct && fs_type_ == "tmpfs")
     ctx.warn("O_DIRECT on tmpfs is not direct: tmpfs accepts O_DIRECT (Linux >= 6.6) with no alignment "
              "rule and serves it from memory, so these numbers measure memory copies, not a device");
+  try {
+    prepare_files(ctx);
+    const PhaseSpec spec = phase_spec(ctx);
+    DeviceSample sample;
+    RankPhaseResult rr = timed_phase(ctx, spec, sample);
+    reduce_phase(ctx, rr, sample);
+    // Turns an interrupt into exit 4 / status interrupted on every rank; the
+    // phase above (complete: false) is kept.
+    ctx.step([] {});
+    if (cfg_.verify) verify(ctx, spec, rr.ops);
+  } catch (const CollectiveError&) {
+    // Agreed failure, ENOSPC or signal: every rank is here. Leave nothing
+    // this run created behind, unless --keep; the run's error stands.
+    if (!cfg_.keep && i_create_) {
+      i_create_ = false;
+      if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+        ctx.warn(fmt::format("could not remove '{}', which this run created: {}", path_, errno_text(errno)));
+    }
+    throw;
+  }
+  remove_created(ctx);
+}
 
-  // 1. Untimed preparation: what exists decides what to lay out.
+void DioBatchTool::prepare_files(RunContext& ctx) {
+  const Comm& comm = ctx.comm;
+  const int rank = comm.rank();
+  const bool write = is_write(cfg_.rw);
+  const bool owner = !cfg_.shared || rank == 0;  // who creates (and removes) the file
+  const std::uint64_t region_total =
+      cfg_.shared ? cfg_.size_bytes * static_cast<std::uint64_t>(comm.size()) : cfg_.size_bytes;
+  // Untimed preparation: what exists decides what to lay out, and what this
+  // run may remove (only what was missing before it).
   std::int64_t existing = -1;
   ctx.step([&] {
-    require_writable_dir(parent_dir(path), "-o", rank);
-    if (does_file_setup) existing = file_size_or_missing(path, rank);
+    require_writable_dir(parent_dir(path_), "-o", rank);
+    if (owner) existing = file_size_or_missing(path_, rank);
+    i_create_ = owner && existing < 0;
   });
   if (cfg_.shared) {
     std::uint64_t v = static_cast<std::uint64_t>(existing + 1);
     comm.bcast(v);
     existing = static_cast<std::int64_t>(v) - 1;
   }
-  std::uint64_t region_base = 0;  // where this run's region starts in the file (append: past the old end)
-  std::uint64_t laid_out = 0;
-  const DataPattern pattern(pseed);
+  const DataPattern pattern(pattern_seed(cfg_.shared, rank));
   ctx.step([&] {
     if (write && cfg_.mode == Mode::kCreate) {
-      if (does_file_setup) prepare_create(path, cfg_.prealloc, region_total, rank);
+      if (owner) prepare_create(path_, cfg_.prealloc, region_total, rank);
       return;
     }
     // overwrite, append and reads need existing data: lay out what is missing.
@@ -102,45 +106,50 @@ void DioBatchTool::run(RunContext& ctx) {
                                               ? static_cast<std::uint64_t>(existing) < region_total
                                               : false);
     if (missing) {
-      lay_out(path, cfg_.rank_offset(rank), cfg_.size_bytes, pattern, rank);
-      laid_out = cfg_.size_bytes;
+      lay_out(path_, cfg_.rank_offset(rank), cfg_.size_bytes, pattern, rank);
+      laid_out_ = cfg_.size_bytes;
     }
     if (write && cfg_.mode == Mode::kAppend)
-      region_base = existing < 0 ? region_total : round_up(static_cast<std::uint64_t>(existing), align_.offset_bytes);
+      region_base_ = existing < 0 ? region_total : round_up(static_cast<std::uint64_t>(existing), align_.offset_bytes);
   });
+}
 
-  // 2. The phase.
-  std::optional<BlockDevice> dev;
-  const bool device_reader = ctx.layout.local_rank == 0;
-  if (device_reader) dev = resolve_block_device(path);
+PhaseSpec DioBatchTool::phase_spec(RunContext& ctx) const {
+  const int rank = ctx.comm.rank();
   PhaseSpec spec;
   spec.cfg = &cfg_;
-  spec.path = path;
+  spec.path = path_;
   spec.rank = rank;
-  spec.write = write;
-  spec.base = region_base + cfg_.rank_offset(rank);
-  spec.blocks = cfg_.size_bytes / bs;
+  spec.write = is_write(cfg_.rw);
+  spec.base = region_base_ + cfg_.rank_offset(rank);
+  spec.blocks = cfg_.size_bytes / cfg_.bs_bytes;
   spec.align = align_;
-  spec.pattern_seed = pseed;
-  spec.offset_seed = oseed;
+  spec.pattern_seed = pattern_seed(cfg_.shared, rank);
+  spec.offset_seed = 0x6f666673ull + static_cast<std::uint64_t>(rank);
   spec.progress = ctx.verbose_root();
+  spec.early_stop = &ctx.early_stop;
+  return spec;
+}
 
+RankPhaseResult DioBatchTool::timed_phase(RunContext& ctx, const PhaseSpec& spec, DeviceSample& sample) {
+  if (ctx.layout.local_rank == 0) sample.dev = resolve_block_device(path_);
   // The device counters are read before the barrier that starts the phase:
   // a rank may leave the barrier and complete writes before the node's
   // reader is scheduled again, and those must fall inside the window.
-  std::optional<DiskCounters> before;
-  if (dev) before = read_disk_counters(*dev);
-  comm.barrier();
+  if (sample.dev) sample.before = read_disk_counters(*sample.dev);
+  ctx.comm.barrier();
   RankPhaseResult rr;
-  spec.early_stop = &ctx.early_stop;
   // A failed rank stops everyone together (no rank waits in a reduction
   // for one that will never come) and at once (EarlyStop); an interrupt
   // keeps what finished: the phase is recorded incomplete, then the step
   // after it turns the signal into exit 4.
   ctx.step_keeping_interrupt([&] { rr = run_phase(spec); });
-  std::optional<DiskCounters> after;
-  if (dev && before) after = read_disk_counters(*dev);
+  if (sample.dev && sample.before) sample.after = read_disk_counters(*sample.dev);
+  return rr;
+}
 
+void DioBatchTool::reduce_phase(RunContext& ctx, RankPhaseResult& rr, const DeviceSample& sample) {
+  const Comm& comm = ctx.comm;
   const Interval local[2] = {rr.span, rr.io};
   const auto spans = reduce_spans(comm, local, ctx.clock);
   reduce_histogram_to_root(comm, rr.clat);
@@ -150,126 +159,123 @@ void DioBatchTool::run(RunContext& ctx) {
   const auto shift = static_cast<std::size_t>(std::max(0.0, shift_s / cfg_.interval_s + 0.5));
   if (shift > 0) rr.series.insert(rr.series.begin(), shift, 0);
   reduce_series_to_root(comm, rr.series);
-  const DiskDelta dw = after ? disk_delta(*before, *after, true) : DiskDelta{};
-  const DiskDelta dr = after ? disk_delta(*before, *after, false) : DiskDelta{};
+  const bool sampled = sample.after.has_value();
+  const DiskDelta dw = sampled ? disk_delta(*sample.before, *sample.after, true) : DiskDelta{};
+  const DiskDelta dr = sampled ? disk_delta(*sample.before, *sample.after, false) : DiskDelta{};
+  enum { kBytes, kOps, kInterrupted, kUserNs, kSysNs, kNodes, kWReq, kWMerge, kWBytes, kRReq, kRMerge, kRBytes };
   std::vector<std::uint64_t> sums = {rr.bytes,
                                      rr.ops,
                                      rr.interrupted ? 1u : 0u,
                                      static_cast<std::uint64_t>(rr.cpu_user_s * 1e9),
                                      static_cast<std::uint64_t>(rr.cpu_sys_s * 1e9),
-                                     after ? 1u : 0u,
+                                     sampled ? 1u : 0u,
                                      dw.requests, dw.merges, dw.bytes,
                                      dr.requests, dr.merges, dr.bytes};
   comm.allreduce_sum(sums);
-  const bool complete = sums[2] == 0;
+  if (!comm.is_root()) return;
 
-  if (comm.is_root()) {
-    Phase ph;
-    ph.name = rw_name(cfg_.rw);
-    ph.bytes = sums[0];
-    ph.ops = sums[1];
-    // Headline: all bytes / (earliest open .. latest close), fsync included
-    // when asked; IOPS over the same span.
-    ph.duration_s = spans[0].span_s();
-    ph.bandwidth_bytes_per_s = rate(static_cast<double>(ph.bytes), ph.duration_s);
-    ph.ops_per_s = rate(static_cast<double>(ph.ops), ph.duration_s);
-    ph.rank_duration_s = spans[0].rank_duration_s;
-    if (rr.clat.count() > 0) ph.latency = summarize(rr.clat);
-    const double user_s = static_cast<double>(sums[3]) * 1e-9, sys_s = static_cast<double>(sums[4]) * 1e-9;
-    const double rank_seconds = ph.duration_s * static_cast<double>(nranks);
-    json series = json::array();
-    for (auto v : rr.series) series.push_back(static_cast<double>(v) / cfg_.interval_s);
-    json device = nullptr;
-    if (sums[5] > 0) {
-      device = {{"name", dev ? dev->name : ""},
-                {"chain", dev ? dev->chain : std::vector<std::string>{}},
-                {"nodes_sampled", sums[5]},
-                {"write", disk_json({sums[6], sums[7], sums[8]})},
-                {"read", disk_json({sums[9], sums[10], sums[11]})},
-                {"note", "from /sys/block/<dev>/stat before and after the phase, one reader per node, summed; "
-                         "counts every request the device saw in that time, including other processes'"}};
-    }
-    ph.details = {
-        {"engine", cfg_.engine},
-        {"rw", rw_name(cfg_.rw)},
-        {"mode", write ? mode_name(cfg_.mode) : "existing"},
-        {"bs_bytes", bs},
-        {"iodepth", cfg_.iodepth},
-        {"ranks", nranks},
-        {"direct", cfg_.direct},
-        {"complete", complete},
-        {"region_base_bytes", region_base},
-        {"laid_out_bytes_per_rank", laid_out},
-        {"io_duration_s", spans[1].span_s()},
-        {"io_bandwidth_bytes_per_s", rate(static_cast<double>(ph.bytes), spans[1].span_s()).value_or(0.0)},
-        {"submission_latency", latency_or_null(rr.slat)},
-        {"time_series", {{"interval_s", cfg_.interval_s}, {"unit", "bytes_per_s"}, {"values", series}}},
-        {"cpu",
-         {{"user_s", user_s},
-          {"sys_s", sys_s},
-          {"per_io_ns", ph.ops ? json((user_s + sys_s) * 1e9 / static_cast<double>(ph.ops)) : json(nullptr)},
-          {"usr_percent", rank_seconds > 0 ? json(100.0 * user_s / rank_seconds) : json(nullptr)},
-          {"sys_percent", rank_seconds > 0 ? json(100.0 * sys_s / rank_seconds) : json(nullptr)}}},
-        {"device", device},
-    };
-    ctx.add_phase(std::move(ph));
+  const auto nranks = static_cast<std::uint64_t>(comm.size());
+  Phase ph;
+  ph.name = rw_name(cfg_.rw);
+  ph.bytes = sums[kBytes];
+  ph.ops = sums[kOps];
+  // Headline: all bytes / (earliest open .. latest close), fsync included
+  // when asked; IOPS over the same span.
+  ph.duration_s = spans[0].span_s();
+  ph.bandwidth_bytes_per_s = rate(static_cast<double>(ph.bytes), ph.duration_s);
+  ph.ops_per_s = rate(static_cast<double>(ph.ops), ph.duration_s);
+  ph.rank_duration_s = spans[0].rank_duration_s;
+  if (rr.clat.count() > 0) ph.latency = summarize(rr.clat);
+
+  DioPhaseDetails d;
+  d.engine = cfg_.engine;
+  d.rw = rw_name(cfg_.rw);
+  d.mode = is_write(cfg_.rw) ? mode_name(cfg_.mode) : "existing";
+  d.bs_bytes = cfg_.bs_bytes;
+  d.iodepth = cfg_.iodepth;
+  d.ranks = nranks;
+  d.direct = cfg_.direct;
+  d.complete = sums[kInterrupted] == 0;
+  d.region_base_bytes = region_base_;
+  d.laid_out_bytes_per_rank = laid_out_;
+  d.io_duration_s = spans[1].span_s();
+  d.io_bandwidth_bytes_per_s = rate(static_cast<double>(ph.bytes), spans[1].span_s()).value_or(0.0);
+  if (rr.slat.count() > 0) d.submission_latency = summarize(rr.slat);
+  d.interval_s = cfg_.interval_s;
+  for (auto v : rr.series) d.series_bytes_per_s.push_back(static_cast<double>(v) / cfg_.interval_s);
+  d.cpu.user_s = static_cast<double>(sums[kUserNs]) * 1e-9;
+  d.cpu.sys_s = static_cast<double>(sums[kSysNs]) * 1e-9;
+  const double rank_seconds = ph.duration_s * static_cast<double>(nranks);
+  if (ph.ops > 0) d.cpu.per_io_ns = (d.cpu.user_s + d.cpu.sys_s) * 1e9 / static_cast<double>(ph.ops);
+  if (rank_seconds > 0) {
+    d.cpu.usr_percent = 100.0 * d.cpu.user_s / rank_seconds;
+    d.cpu.sys_percent = 100.0 * d.cpu.sys_s / rank_seconds;
   }
-  // Turns an interrupt into exit 4 / status interrupted on every rank; the
-  // phase above (complete: false) is kept.
-  ctx.step([] {});
+  if (sums[kNodes] > 0)
+    d.device = DeviceUse{sample.dev ? sample.dev->name : "",
+                         sample.dev ? sample.dev->chain : std::vector<std::string>{},
+                         sums[kNodes],
+                         {sums[kWReq], sums[kWMerge], sums[kWBytes]},
+                         {sums[kRReq], sums[kRMerge], sums[kRBytes]}};
+  ph.details = to_json(d);
+  details_.push_back(std::move(d));
+  ctx.add_phase(std::move(ph));
+}
 
-  // 3. Verification, timed apart from the phase.
-  if (!cfg_.verify) return;
+void DioBatchTool::verify(RunContext& ctx, const PhaseSpec& spec, std::uint64_t blocks_done) {
+  const Comm& comm = ctx.comm;
   VerifyResult vr;
   ctx.step([&] {
-    vr = verify_region(cfg_, path, rank, spec.base, spec.blocks, rr.ops, align_, pseed, oseed);
+    vr = verify_region(cfg_, path_, spec.rank, spec.base, spec.blocks, blocks_done, align_, spec.pattern_seed,
+                       spec.offset_seed);
   });
   const Interval vlocal[1] = {vr.span};
   const auto vspans = reduce_spans(comm, vlocal, ctx.clock);
-  std::vector<std::uint64_t> vsum = {vr.bytes_checked};
-  comm.allreduce_sum(vsum);
-  const auto oks = comm.gather(static_cast<std::uint64_t>(vr.ok ? 1 : 0));
-  const auto offs = comm.gather(vr.first_bad_offset);
-  const auto exps = comm.gather(static_cast<std::uint64_t>(vr.expected));
-  const auto founds = comm.gather(static_cast<std::uint64_t>(vr.found));
-  const auto bads = comm.gather(vr.bad_bytes);
-  const auto paths = comm.gather(path);
+  const std::uint64_t checked = comm.allreduce_sum(vr.bytes_checked);
+  RankMismatch mine;
+  mine.any = !vr.ok;
+  mine.offset = vr.first_bad_offset;
+  mine.expected = vr.expected;
+  mine.found = vr.found;
+  mine.mismatched_bytes = vr.bad_bytes;
+  const auto first = gather_first_mismatch(comm, mine);
   if (comm.is_root()) {
     VerificationCheck check;
     check.phase = rw_name(cfg_.rw);
-    check.bytes_checked = vsum[0];
+    check.bytes_checked = checked;
     check.duration_s = vspans[0].span_s();
-    for (std::size_t r = 0; r < oks.size(); ++r) {
-      if (oks[r]) continue;
+    if (first) {
       check.passed = false;
-      if (!check.first_mismatch) {
-        Mismatch m;
-        m.path = paths[r];
-        m.offset = offs[r];
-        m.expected = static_cast<std::uint32_t>(exps[r]);
-        m.found = static_cast<std::uint32_t>(founds[r]);
-        m.mismatched_bytes = bads[r];
-        m.rank = static_cast<int>(r);
-        check.first_mismatch = m;
-      }
-    }
-    ctx.result.verification.enabled = true;
-    ctx.result.verification.checks.push_back(check);
-    if (!check.passed) {
-      const auto& m = *check.first_mismatch;
+      check.first_mismatch = to_mismatch(first->mismatch, first->rank, cfg_.file_of(first->rank));
+      const Mismatch& m = *check.first_mismatch;
+      const std::uint64_t bs = cfg_.bs_bytes;
       ctx.result.errors.push_back(
           {fmt::format("rank {}: verify failed on '{}': first wrong byte at offset {} (block at offset {}), "
                        "expected 0x{:02x} found 0x{:02x}, {} wrong bytes in that rank's region",
                        m.rank, m.path, m.offset, m.offset / bs * bs, m.expected, m.found, m.mismatched_bytes),
            "verify"});
     }
+    ctx.result.verification.enabled = true;
+    ctx.result.verification.checks.push_back(check);
     ctx.checkpoint();
   }
   ctx.step([] {});
 }
 
+void DioBatchTool::remove_created(RunContext& ctx) {
+  if (cfg_.keep) return;
+  const int rank = ctx.comm.rank();
+  ctx.step([&] {
+    if (!i_create_) return;
+    i_create_ = false;
+    if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+      throw IoError("unlink", path_, errno, rank, -1, -1,
+                    "could not remove the file this run created; remove it by hand, or pass --keep");
+  });
+}
+
 void DioBatchTool::report(const RunContext& ctx, std::ostream& out) const {
-  print_summary(out, cfg_, ctx.result);
+  print_summary(out, cfg_, ctx.result, details_);
 }
 
 }  // namespace pfsbench::dio_batch

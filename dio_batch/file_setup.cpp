@@ -13,28 +13,11 @@
 #include <fmt/format.h>
 
 #include "pfsbench/error.hpp"
+#include "pfsbench/full_io.hpp"
 
 namespace pfsbench::dio_batch {
 
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.fd_;
-    o.fd_ = -1;
-  }
-  return *this;
-}
-Fd::~Fd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-int Fd::close() noexcept {
-  if (fd_ < 0) return 0;
-  const int r = ::close(fd_);
-  fd_ = -1;
-  return r == 0 ? 0 : errno;
-}
-
-Fd open_target(const Config& cfg, const std::string& path, bool write, int rank) {
+UniqueFd open_target(const Config& cfg, const std::string& path, bool write, int rank) {
   int flags = O_CLOEXEC;
   if (write) {
     flags |= O_WRONLY;
@@ -57,7 +40,7 @@ Fd open_target(const Config& cfg, const std::string& path, bool write, int rank)
       hint = "the directory does not exist; create it or change -o";
     throw IoError("open", path, err, rank, -1, -1, hint);
   }
-  return Fd(fd);
+  return UniqueFd(fd);
 }
 
 std::int64_t file_size_or_missing(const std::string& path, int rank) {
@@ -75,39 +58,30 @@ std::int64_t file_size_or_missing(const std::string& path, int rank) {
 
 void lay_out(const std::string& path, std::uint64_t offset, std::uint64_t bytes, const DataPattern& pattern,
              int rank) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError("open (lay out)", path, errno, rank);
-  Fd guard(fd);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) throw IoError("open (lay out)", path, errno, rank);
   constexpr std::size_t kChunk = 4u << 20;
   std::vector<std::byte> buf(kChunk);
   PatternBuffer pb(pattern, buf);
-  std::uint64_t done = 0;
-  while (done < bytes) {
+  IoPolicy policy;
+  policy.op = "pwrite (lay out)";
+  policy.full_hint = "not enough space to lay out the existing data; lower --size";
+  const IoFile file{fd.get(), path, rank};
+  for (std::uint64_t done = 0; done < bytes;) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, bytes - done));
     const std::uint64_t off = offset + done;
-    auto span = pb.prepare(off);
-    std::size_t put = 0;
-    while (put < n) {
-      const ssize_t w = ::pwrite(fd, span.data() + put, n - put, static_cast<off_t>(off + put));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw IoError("pwrite (lay out)", path, errno, rank, static_cast<std::int64_t>(off + put),
-                      static_cast<std::int64_t>(n - put),
-                      errno == ENOSPC ? "not enough space to lay out the existing data; lower --size" : "");
-      }
-      put += static_cast<std::size_t>(w);
-    }
+    pwrite_full(file, pb.prepare(off).first(n), off, policy);
     done += n;
   }
-  if (::fdatasync(fd) != 0) throw IoError("fdatasync (lay out)", path, errno, rank);
-  ::posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
-  if (const int e = guard.close(); e != 0) throw IoError("close (lay out)", path, e, rank);
+  if (::fdatasync(fd.get()) != 0) throw IoError("fdatasync (lay out)", path, errno, rank);
+  ::posix_fadvise(fd.get(), static_cast<off_t>(offset), static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
+  if (const int e = fd.close(); e != 0) throw IoError("close (lay out)", path, e, rank);
 }
 
 void prepare_create(const std::string& path, Prealloc prealloc, std::uint64_t total_bytes, int rank) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError("open (create)", path, errno, rank);
-  Fd guard(fd);
+  UniqueFd guard(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!guard) throw IoError("open (create)", path, errno, rank);
+  const int fd = guard.get();
   if (prealloc == Prealloc::kFallocate) {
     const int r = ::posix_fallocate(fd, 0, static_cast<off_t>(total_bytes));
     if (r != 0)

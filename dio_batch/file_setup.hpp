@@ -13,32 +13,15 @@
 #include "config.hpp"
 #include "pfsbench/aligned_buffer.hpp"
 #include "pfsbench/pattern.hpp"
+#include "pfsbench/unique_fd.hpp"
 
 namespace pfsbench::dio_batch {
-
-/// An owned file descriptor; close() reports errors, the destructor ignores them.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-  int get() const noexcept { return fd_; }
-  /// Returns 0 or errno.
-  int close() noexcept;
-
- private:
-  int fd_ = -1;
-};
 
 /// Opens `path` for the phase: O_WRONLY (O_CREAT for create/append) or
 /// O_RDONLY, plus O_DIRECT / O_DSYNC as configured. Throws IoError; EINVAL
 /// with O_DIRECT says that the filesystem does not support O_DIRECT and to
 /// use --direct 0.
-Fd open_target(const Config& cfg, const std::string& path, bool write, int rank);
+UniqueFd open_target(const Config& cfg, const std::string& path, bool write, int rank);
 
 /// Size of `path` in bytes, or -1 when it does not exist. Throws IoError on
 /// other stat errors.

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <limits>
+#include <memory>
 #include <optional>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include "pfsbench/pattern.hpp"
 #include "pfsbench/progress.hpp"
 #include "pfsbench/signals.hpp"
+#include "pfsbench/unique_fd.hpp"
 #include "submitter.hpp"
 
 namespace pfsbench::dio_batch {
@@ -40,194 +42,257 @@ std::string hint_for(int err, bool write) {
   }
 }
 
+// One rank's phase as a small state machine: the constructor allocates
+// everything (untimed), run() is the timed span, open to close. Slots cycle
+// free -> staged (queued, not yet committed) -> in flight -> free.
+class PhaseLoop {
+ public:
+  explicit PhaseLoop(const PhaseSpec& spec);
+  RankPhaseResult run();
+
+ private:
+  void open();
+  bool fill_slots();
+  void complete(std::uint32_t slot, std::int64_t result, std::uint64_t t_start, std::uint64_t t_end);
+  void commit();
+  bool reap();
+  bool should_stop_now();
+  void close_and_report();
+  [[noreturn]] void throw_failure() const;
+
+  const PhaseSpec& spec_;
+  const Config& cfg_;
+  const unsigned depth_;
+  const std::uint32_t bs_;
+  const std::size_t batch_;
+  const std::uint64_t interval_ns_;
+  const std::uint64_t target_ops_;
+  RankPhaseResult res_;
+  SlotBuffers buffers_;
+  DataPattern pattern_;
+  std::vector<PatternBuffer> pbufs_;
+  std::vector<std::uint32_t> free_slots_, staged_;
+  std::size_t nstaged_ = 0;
+  std::vector<std::uint64_t> slot_offset_, slot_time_;
+  std::vector<Completion> done_;
+  OffsetGenerator gen_;
+  Progress progress_;
+  UniqueFd fd_;
+  std::unique_ptr<Submitter> engine_;
+  rusage ru0_{};
+  std::uint64_t t_open_ = 0, deadline_ = 0, t_first_ = 0, t_last_ = 0;
+  std::optional<Failure> failure_;
+  bool stop_ = false, have_pending_ = false;
+  std::uint64_t issued_ = 0, in_flight_ = 0, pending_ = 0;
+};
+
+PhaseLoop::PhaseLoop(const PhaseSpec& spec)
+    : spec_(spec),
+      cfg_(*spec.cfg),
+      depth_(cfg_.iodepth),
+      bs_(static_cast<std::uint32_t>(cfg_.bs_bytes)),
+      batch_(cfg_.batch_submit == 0 ? depth_ : cfg_.batch_submit),
+      interval_ns_(static_cast<std::uint64_t>(cfg_.interval_s * 1e9)),
+      target_ops_(cfg_.time_based ? std::numeric_limits<std::uint64_t>::max() : spec.blocks),
+      // One aligned buffer per slot, holding the pattern for its next offset.
+      buffers_(depth_, bs_, dio_buffer_alignment(spec.align)),
+      pattern_(spec.pattern_seed),
+      free_slots_(depth_),
+      staged_(depth_),
+      slot_offset_(depth_),
+      slot_time_(depth_),
+      done_(depth_),
+      gen_(spec.base, bs_, spec.blocks, is_random(cfg_.rw), spec.offset_seed),
+      progress_(spec.progress, fmt::format("dio_batch {}", rw_name(cfg_.rw)),
+                cfg_.time_based ? 0 : spec.blocks * bs_, "bytes") {
+  pbufs_.reserve(depth_);
+  for (unsigned s = 0; s < depth_; ++s) {
+    pbufs_.emplace_back(pattern_, buffers_.spans()[s]);
+    if (spec.write) pbufs_[s].prepare(spec.base);
+    free_slots_[s] = depth_ - 1 - s;
+  }
+  res_.series.assign(cfg_.time_based ? static_cast<std::size_t>(cfg_.runtime_s / cfg_.interval_s) + 16 : 4096, 0);
+}
+
+void PhaseLoop::open() {
+  getrusage(RUSAGE_SELF, &ru0_);
+  t_open_ = now_ns();
+  fd_ = open_target(cfg_, spec_.path, spec_.write, spec_.rank);
+  const EngineSetup setup{fd_.get(), spec_.write, depth_, cfg_.fixedbufs, buffers_.spans()};
+  engine_ = make_engine(cfg_.engine, setup, spec_.path, spec_.rank);
+  deadline_ = cfg_.time_based ? t_open_ + static_cast<std::uint64_t>(cfg_.runtime_s * 1e9)
+                              : std::numeric_limits<std::uint64_t>::max();
+}
+
+// A finished request: latency, bytes, time series; a failed or short one
+// stops issuing (the ones in flight are still drained).
+void PhaseLoop::complete(std::uint32_t slot, std::int64_t result, std::uint64_t t_start, std::uint64_t t_end) {
+  res_.clat.record(t_end - t_start);
+  t_last_ = t_end;
+  if (result == static_cast<std::int64_t>(bs_)) {
+    res_.bytes += bs_;
+    ++res_.ops;
+    const std::size_t bucket = static_cast<std::size_t>((t_end - t_open_) / interval_ns_);
+    if (bucket >= res_.series.size()) res_.series.resize(bucket * 2 + 1, 0);  // rare: amortized doubling
+    res_.series[bucket] += bs_;
+  } else if (!failure_) {
+    failure_ = Failure{spec_.write ? "write" : "read", result < 0 ? static_cast<int>(-result) : 0,
+                       slot_offset_[slot], result};
+    stop_ = true;
+  }
+}
+
+// Hands the staged requests to the kernel in one call.
+void PhaseLoop::commit() {
+  if (nstaged_ == 0) return;
+  const int n = engine_->commit();
+  const std::uint64_t t = now_ns();
+  if (n < 0) {
+    if (!failure_) failure_ = Failure{spec_.write ? "submit write" : "submit read", -n, slot_offset_[staged_[0]], n};
+    stop_ = true;
+    // Never reached the kernel: their slots are free again.
+    for (std::size_t i = 0; i < nstaged_; ++i) free_slots_.push_back(staged_[i]);
+    nstaged_ = 0;
+    return;
+  }
+  const auto un = static_cast<std::size_t>(n);
+  for (std::size_t i = 0; i < un; ++i) {
+    const std::uint32_t slot = staged_[i];
+    res_.slat.record(t - slot_time_[slot]);
+    slot_time_[slot] = t;
+  }
+  for (std::size_t i = un; i < nstaged_; ++i) staged_[i - un] = staged_[i];
+  nstaged_ -= un;
+  in_flight_ += un;
+}
+
+// Queues a request into every free slot, until the engine is busy, the
+// region is covered or the phase stops. False when interrupted.
+bool PhaseLoop::fill_slots() {
+  while (!stop_ && issued_ < target_ops_ && !free_slots_.empty()) {
+    if (interrupt_requested()) return false;  // a load of a sig_atomic_t flag
+    if (!have_pending_) {
+      pending_ = gen_.next();
+      have_pending_ = true;
+    }
+    const std::uint32_t slot = free_slots_.back();
+    if (spec_.write) pbufs_[slot].prepare(pending_);  // one store per 4 KiB
+    const std::uint64_t t = now_ns();
+    std::int64_t result = 0;
+    const QueueStatus st = engine_->queue({buffers_.slot(slot), pending_, bs_, slot}, result);
+    if (st == QueueStatus::kBusy) break;
+    if (t_first_ == 0) t_first_ = t;
+    have_pending_ = false;
+    free_slots_.pop_back();
+    ++issued_;
+    slot_offset_[slot] = pending_;
+    if (st == QueueStatus::kCompleted) {
+      const std::uint64_t t_end = now_ns();
+      complete(slot, result, t, t_end);
+      free_slots_.push_back(slot);
+      progress_.update(res_.bytes, t_end);
+      // A synchronous engine (psync) never leaves this loop while slots
+      // are free: test for another rank's failure here too.
+      if (t_end >= deadline_ || (spec_.early_stop && spec_.early_stop->poll(t_end))) stop_ = true;
+    } else {
+      slot_time_[slot] = t;
+      staged_[nstaged_++] = slot;
+      if (nstaged_ >= batch_) commit();
+    }
+  }
+  return true;
+}
+
+// Waits for at least one completion and frees its slots. False when the
+// engine cannot wait: the loop must end.
+bool PhaseLoop::reap() {
+  const int n = engine_->reap(1, done_);
+  const std::uint64_t t = now_ns();
+  if (n < 0) {
+    // Cannot wait for the rest: the engine's destructor cancels/waits.
+    if (!failure_) failure_ = Failure{"reap", -n, 0, n};
+    stop_ = true;
+    return false;
+  }
+  for (int i = 0; i < n; ++i) {
+    const Completion& c = done_[static_cast<std::size_t>(i)];
+    complete(c.slot, c.result, slot_time_[c.slot], t);
+    free_slots_.push_back(c.slot);
+  }
+  in_flight_ -= static_cast<std::uint64_t>(n);
+  progress_.update(res_.bytes, t);
+  if (t >= deadline_) stop_ = true;
+  return true;
+}
+
+// A signal, or another rank's failure (drain what is in flight and leave;
+// the step's agreement reports that rank's error, this phase is not kept).
+bool PhaseLoop::should_stop_now() {
+  if (interrupt_requested()) {
+    res_.interrupted = true;
+    return true;
+  }
+  return spec_.early_stop && spec_.early_stop->poll();
+}
+
+RankPhaseResult PhaseLoop::run() {
+  open();
+  while (true) {
+    if (!fill_slots()) {
+      res_.interrupted = true;
+      stop_ = true;
+    }
+    commit();
+    if (in_flight_ == 0 && nstaged_ == 0 && (stop_ || issued_ >= target_ops_)) break;
+    if (!stop_ && should_stop_now()) stop_ = true;
+    if (in_flight_ > 0 && !reap()) break;
+  }
+  close_and_report();
+  return std::move(res_);
+}
+
+void PhaseLoop::close_and_report() {
+  if (!failure_ && cfg_.fsync_at_end && spec_.write) {
+    if (::fsync(fd_.get()) != 0) failure_ = Failure{"fsync", errno, 0, -1};
+  }
+  engine_.reset();
+  const int close_err = fd_.close();
+  const std::uint64_t t_close = now_ns();
+  rusage ru1{};
+  getrusage(RUSAGE_SELF, &ru1);
+  if (failure_) throw_failure();
+  if (close_err != 0) throw IoError("close", spec_.path, close_err, spec_.rank);
+
+  res_.span = {static_cast<double>(t_open_) * 1e-9, static_cast<double>(t_close) * 1e-9};
+  res_.io = {static_cast<double>(t_first_ ? t_first_ : t_open_) * 1e-9,
+             static_cast<double>(t_last_ ? t_last_ : t_open_) * 1e-9};
+  res_.cpu_user_s = seconds(ru1.ru_utime) - seconds(ru0_.ru_utime);
+  res_.cpu_sys_s = seconds(ru1.ru_stime) - seconds(ru0_.ru_stime);
+  // Trim trailing empty buckets past the span.
+  const std::size_t used = static_cast<std::size_t>((t_close - t_open_) / interval_ns_) + 1;
+  if (res_.series.size() > used) res_.series.resize(used);
+}
+
+void PhaseLoop::throw_failure() const {
+  const Failure& f = *failure_;
+  if (f.err == 0)
+    throw Error(ExitCode::kRuntime,
+                fmt::format("rank {}: short {} on '{}' at offset {}: {} of {} bytes; {}", spec_.rank, f.op, spec_.path,
+                            f.offset, f.result, bs_,
+                            spec_.write ? "the filesystem accepted less than asked (full, or a quota?); check "
+                                          "free space or lower --size"
+                                        : "the file ended early (shortened while the run read it?) or the "
+                                          "filesystem returned less than asked; check the file's size"));
+  const bool located = f.op != "reap" && f.op != "fsync";
+  throw IoError(f.op, spec_.path, f.err, spec_.rank, located ? static_cast<std::int64_t>(f.offset) : -1,
+                located ? static_cast<std::int64_t>(bs_) : -1, hint_for(f.err, spec_.write));
+}
+
 }  // namespace
 
 RankPhaseResult run_phase(const PhaseSpec& spec) {
-  const Config& cfg = *spec.cfg;
-  const unsigned depth = cfg.iodepth;
-  const auto bs = static_cast<std::uint32_t>(cfg.bs_bytes);
-  RankPhaseResult res;
-
-  // Everything the loop needs is allocated here, before the span starts:
-  // one aligned buffer per slot, holding the pattern for its next offset.
-  SlotBuffers buffers(depth, bs, buffer_alignment(spec.align));
-  const DataPattern pattern(spec.pattern_seed);
-  std::vector<PatternBuffer> pbufs;
-  pbufs.reserve(depth);
-  for (unsigned s = 0; s < depth; ++s) pbufs.emplace_back(pattern, buffers.spans()[s]);
-  if (spec.write)
-    for (unsigned s = 0; s < depth; ++s) pbufs[s].prepare(spec.base);
-  std::vector<std::uint32_t> free_slots(depth);
-  for (unsigned s = 0; s < depth; ++s) free_slots[s] = depth - 1 - s;
-  std::vector<std::uint32_t> staged(depth);
-  std::size_t nstaged = 0;
-  std::vector<std::uint64_t> slot_offset(depth), slot_time(depth);
-  std::vector<Completion> done(depth);
-  const auto interval_ns = static_cast<std::uint64_t>(cfg.interval_s * 1e9);
-  res.series.assign(cfg.time_based ? static_cast<std::size_t>(cfg.runtime_s / cfg.interval_s) + 16 : 4096, 0);
-  OffsetGenerator gen(spec.base, bs, spec.blocks, is_random(cfg.rw), spec.offset_seed);
-  const std::uint64_t target_ops = cfg.time_based ? std::numeric_limits<std::uint64_t>::max() : spec.blocks;
-  Progress progress(spec.progress, fmt::format("dio_batch {}", rw_name(cfg.rw)),
-                    cfg.time_based ? 0 : spec.blocks * bs, "bytes");
-
-  rusage ru0 {}, ru1 {};
-  getrusage(RUSAGE_SELF, &ru0);
-  const std::uint64_t t_open = now_ns();
-  Fd fd = open_target(cfg, spec.path, spec.write, spec.rank);
-  EngineSetup setup{fd.get(), spec.write, depth, cfg.fixedbufs, buffers.spans()};
-  auto engine = make_engine(cfg.engine, setup, spec.path, spec.rank);
-  const std::uint64_t deadline =
-      cfg.time_based ? t_open + static_cast<std::uint64_t>(cfg.runtime_s * 1e9) : std::numeric_limits<std::uint64_t>::max();
-
-  std::optional<Failure> failure;
-  bool stop = false;
-  std::uint64_t issued = 0, in_flight = 0;
-  bool have_pending = false;
-  std::uint64_t pending = 0;
-  std::uint64_t t_first = 0, t_last = 0;
-
-  // A finished request: latency, bytes, time series; a failed or short one
-  // stops issuing (the ones in flight are still drained).
-  auto complete = [&](std::uint32_t slot, std::int64_t result, std::uint64_t t_start, std::uint64_t t_end) {
-    res.clat.record(t_end - t_start);
-    t_last = t_end;
-    if (result == static_cast<std::int64_t>(bs)) {
-      res.bytes += bs;
-      ++res.ops;
-      const std::size_t bucket = static_cast<std::size_t>((t_end - t_open) / interval_ns);
-      if (bucket >= res.series.size()) res.series.resize(bucket * 2 + 1, 0);  // rare: amortized doubling
-      res.series[bucket] += bs;
-    } else if (!failure) {
-      failure = Failure{spec.write ? "write" : "read", result < 0 ? static_cast<int>(-result) : 0,
-                        slot_offset[slot], result};
-      stop = true;
-    }
-  };
-
-  // Hands the staged requests to the kernel in one call.
-  auto commit = [&] {
-    if (nstaged == 0) return;
-    const int n = engine->commit();
-    const std::uint64_t t = now_ns();
-    if (n < 0) {
-      if (!failure) failure = Failure{spec.write ? "submit write" : "submit read", -n, slot_offset[staged[0]], n};
-      stop = true;
-      // Never reached the kernel: their slots are free again.
-      for (std::size_t i = 0; i < nstaged; ++i) free_slots.push_back(staged[i]);
-      nstaged = 0;
-      return;
-    }
-    const auto un = static_cast<std::size_t>(n);
-    for (std::size_t i = 0; i < un; ++i) {
-      const std::uint32_t slot = staged[i];
-      res.slat.record(t - slot_time[slot]);
-      slot_time[slot] = t;
-    }
-    for (std::size_t i = un; i < nstaged; ++i) staged[i - un] = staged[i];
-    nstaged -= un;
-    in_flight += un;
-  };
-  const std::size_t batch = cfg.batch_submit == 0 ? depth : cfg.batch_submit;
-
-  while (true) {
-    // Fill every free slot.
-    while (!stop && issued < target_ops && !free_slots.empty()) {
-      if (interrupt_requested()) {  // a load of a sig_atomic_t flag
-        res.interrupted = true;
-        stop = true;
-        break;
-      }
-      if (!have_pending) {
-        pending = gen.next();
-        have_pending = true;
-      }
-      const std::uint32_t slot = free_slots.back();
-      if (spec.write) pbufs[slot].prepare(pending);  // one store per 4 KiB
-      const std::uint64_t t = now_ns();
-      std::int64_t result = 0;
-      const QueueStatus st = engine->queue({buffers.slot(slot), pending, bs, slot}, result);
-      if (st == QueueStatus::kBusy) break;
-      if (t_first == 0) t_first = t;
-      have_pending = false;
-      free_slots.pop_back();
-      ++issued;
-      slot_offset[slot] = pending;
-      if (st == QueueStatus::kCompleted) {
-        const std::uint64_t t_end = now_ns();
-        complete(slot, result, t, t_end);
-        free_slots.push_back(slot);
-        progress.update(res.bytes, t_end);
-        // A synchronous engine (psync) never leaves this loop while slots
-        // are free: test for another rank's failure here too.
-        if (t_end >= deadline || (spec.early_stop && spec.early_stop->poll(t_end))) stop = true;
-      } else {
-        slot_time[slot] = t;
-        staged[nstaged++] = slot;
-        if (nstaged >= batch) commit();
-      }
-    }
-    commit();
-    if (in_flight == 0 && nstaged == 0 && (stop || issued >= target_ops)) break;
-    if (interrupt_requested() && !stop) {
-      res.interrupted = true;
-      stop = true;
-    }
-    // Another rank failed: drain what is in flight and leave; the step's
-    // agreement reports that rank's error (this rank's phase is not kept).
-    if (!stop && spec.early_stop && spec.early_stop->poll()) stop = true;
-    if (in_flight > 0) {
-      const int n = engine->reap(1, done);
-      const std::uint64_t t = now_ns();
-      if (n < 0) {
-        // Cannot wait for the rest: the engine's destructor cancels/waits.
-        if (!failure) failure = Failure{"reap", -n, 0, n};
-        stop = true;
-        break;
-      }
-      for (int i = 0; i < n; ++i) {
-        const Completion& c = done[static_cast<std::size_t>(i)];
-        complete(c.slot, c.result, slot_time[c.slot], t);
-        free_slots.push_back(c.slot);
-      }
-      in_flight -= static_cast<std::uint64_t>(n);
-      progress.update(res.bytes, t);
-      if (t >= deadline) stop = true;
-    }
-  }
-
-  if (!failure && cfg.fsync_at_end && spec.write) {
-    if (::fsync(fd.get()) != 0) failure = Failure{"fsync", errno, 0, -1};
-  }
-  engine.reset();
-  const int close_err = fd.close();
-  const std::uint64_t t_close = now_ns();
-  getrusage(RUSAGE_SELF, &ru1);
-
-  if (failure) {
-    if (failure->err == 0)
-      throw Error(ExitCode::kRuntime,
-                  fmt::format("rank {}: short {} on '{}' at offset {}: {} of {} bytes; {}", spec.rank, failure->op,
-                              spec.path, failure->offset, failure->result, bs,
-                              spec.write ? "the filesystem accepted less than asked (full, or a quota?); check "
-                                           "free space or lower --size"
-                                         : "the file ended early (shortened while the run read it?) or the "
-                                           "filesystem returned less than asked; check the file's size"));
-    throw IoError(failure->op, spec.path, failure->err, spec.rank,
-                  failure->op == "reap" || failure->op == "fsync" ? -1 : static_cast<std::int64_t>(failure->offset),
-                  failure->op == "reap" || failure->op == "fsync" ? -1 : static_cast<std::int64_t>(bs),
-                  hint_for(failure->err, spec.write));
-  }
-  if (close_err != 0) throw IoError("close", spec.path, close_err, spec.rank);
-
-  res.span = {static_cast<double>(t_open) * 1e-9, static_cast<double>(t_close) * 1e-9};
-  res.io = {static_cast<double>(t_first ? t_first : t_open) * 1e-9,
-            static_cast<double>(t_last ? t_last : t_open) * 1e-9};
-  res.cpu_user_s = seconds(ru1.ru_utime) - seconds(ru0.ru_utime);
-  res.cpu_sys_s = seconds(ru1.ru_stime) - seconds(ru0.ru_stime);
-  // Trim trailing empty buckets past the span.
-  const std::size_t used = static_cast<std::size_t>((t_close - t_open) / interval_ns) + 1;
-  if (res.series.size() > used) res.series.resize(used);
-  return res;
+  PhaseLoop loop(spec);
+  return loop.run();
 }
 
 }  // namespace pfsbench::dio_batch

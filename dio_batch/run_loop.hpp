@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "alignment.hpp"
+#include "pfsbench/dio_align.hpp"
 #include "config.hpp"
 #include "pfsbench/early_stop.hpp"
 #include "pfsbench/histogram.hpp"

@@ -1,11 +1,14 @@
 #pragma once
 // Human output in the style of fio's summary lines. Formatting only: reads
-// the result document's records, writes to an injected stream.
+// the result's records and the typed phase details, writes to an injected
+// stream.
 
 #include <ostream>
+#include <span>
 #include <string>
 
 #include "config.hpp"
+#include "phase_details.hpp"
 #include "pfsbench/result.hpp"
 
 namespace pfsbench::dio_batch {
@@ -20,7 +23,9 @@ struct LatencyUnit {
 };
 LatencyUnit latency_unit(double max_ns) noexcept;
 
-/// The whole summary of a run (phases, verification) to `out`.
-void print_summary(std::ostream& out, const Config& cfg, const RunResult& result);
+/// The whole summary of a run (phases, verification) to `out`. `details[i]`
+/// belongs to result.phases[i]; a phase without one prints its headline only.
+void print_summary(std::ostream& out, const Config& cfg, const RunResult& result,
+                   std::span<const DioPhaseDetails> details);
 
 }  // namespace pfsbench::dio_batch

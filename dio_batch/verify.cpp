@@ -10,30 +10,11 @@
 #include "file_setup.hpp"
 #include "offsets.hpp"
 #include "pfsbench/error.hpp"
+#include "pfsbench/full_io.hpp"
 #include "pfsbench/pattern.hpp"
 #include "pfsbench/signals.hpp"
 
 namespace pfsbench::dio_batch {
-namespace {
-
-// Reads [off, off + len) fully; returns false at EOF. Throws IoError.
-bool read_full(int fd, std::byte* buf, std::size_t len, std::uint64_t off, const std::string& path, int rank) {
-  std::size_t got = 0;
-  while (got < len) {
-    const ssize_t r = ::pread(fd, buf + got, len - got, static_cast<off_t>(off + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      throw IoError("pread (verify)", path, errno, rank, static_cast<std::int64_t>(off + got),
-                    static_cast<std::int64_t>(len - got));
-    }
-    if (r == 0) return false;
-    got += static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-}  // namespace
-
 VerifyResult verify_region(const Config& cfg, const std::string& path, int rank, std::uint64_t base,
                            std::uint64_t region_blocks, std::uint64_t blocks_done, const DioAlignment& align,
                            std::uint64_t pattern_seed, std::uint64_t offset_seed) {
@@ -45,7 +26,7 @@ VerifyResult verify_region(const Config& cfg, const std::string& path, int rank,
   // blocks in the order they were written, one bs each.
   const bool random = is_random(cfg.rw) && blocks < region_blocks;
   const std::uint64_t per_read = random ? 1 : std::max<std::uint64_t>(1, (4ull << 20) / bs);
-  SlotBuffers buf(1, static_cast<std::size_t>(per_read * bs), buffer_alignment(align));
+  SlotBuffers buf(1, static_cast<std::size_t>(per_read * bs), dio_buffer_alignment(align));
   std::byte* data = buf.slot(0);
 
   auto record = [&](std::span<const std::byte> got, std::uint64_t off) {
@@ -62,14 +43,20 @@ VerifyResult verify_region(const Config& cfg, const std::string& path, int rank,
   };
 
   const double t0 = now_s();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (cfg.direct ? O_DIRECT : 0));
-  if (fd < 0) throw IoError("open (verify)", path, errno, rank);
-  Fd guard(fd);
+  UniqueFd guard(::open(path.c_str(), O_RDONLY | O_CLOEXEC | (cfg.direct ? O_DIRECT : 0)));
+  if (!guard) throw IoError("open (verify)", path, errno, rank);
+  const IoFile file{guard.get(), path, rank};
+  IoPolicy policy;
+  policy.op = "pread (verify)";
+  // Reads [off, off + len) fully; false when the file ends first.
+  auto read_full = [&](std::byte* dst, std::size_t len, std::uint64_t off) {
+    return pread_full(file, {dst, len}, off, policy) == len;
+  };
   if (random) {
     OffsetGenerator gen(base, bs, region_blocks, true, offset_seed);
     for (std::uint64_t i = 0; i < blocks && !interrupt_requested(); ++i) {
       const std::uint64_t off = gen.next();
-      if (!read_full(fd, data, bs, off, path, rank)) {  // the block lies past the end of the file
+      if (!read_full(data, bs, off)) {  // the block lies past the end of the file
         if (out.ok || off < out.first_bad_offset) out.first_bad_offset = off;
         out.ok = false;
         out.bad_bytes += bs;
@@ -83,7 +70,7 @@ VerifyResult verify_region(const Config& cfg, const std::string& path, int rank,
       const std::uint64_t n = std::min(per_read, blocks - b);
       const std::uint64_t off = base + b * bs;
       const auto len = static_cast<std::size_t>(n * bs);
-      if (!read_full(fd, data, len, off, path, rank)) {
+      if (!read_full(data, len, off)) {
         // The file ends inside the region: everything from here is missing.
         if (out.ok || off < out.first_bad_offset) out.first_bad_offset = off;
         out.ok = false;

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "alignment.hpp"
+#include "pfsbench/dio_align.hpp"
 #include "config.hpp"
 #include "pfsbench/timing.hpp"
 

@@ -10,48 +10,36 @@
 #include <vector>
 
 #include "pfsbench/error.hpp"
+#include "pfsbench/full_io.hpp"
+#include "pfsbench/unique_fd.hpp"
 
 namespace pfsbench::mmap_read {
 namespace {
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-int open_ro(const std::string& path, int rank) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw IoError("open(O_RDONLY)", path, errno, rank);
+UniqueFd open_ro(const std::string& path, int rank) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw IoError("open(O_RDONLY)", path, errno, rank);
   return fd;
 }
 
 }  // namespace
 
 void warm_read(const std::string& path, std::uint64_t length, int rank) {
-  Fd f{open_ro(path, rank)};
+  const UniqueFd f = open_ro(path, rank);
   constexpr std::size_t kBuf = 1 << 20;
   std::unique_ptr<std::byte[]> buf(new std::byte[kBuf]);
-  std::uint64_t off = 0;
-  while (off < length) {
+  IoPolicy policy;
+  policy.op = "pread (cache warm-up)";
+  for (std::uint64_t off = 0; off < length;) {
     const std::size_t want = length - off < kBuf ? static_cast<std::size_t>(length - off) : kBuf;
-    const ssize_t n = ::pread(f.fd, buf.get(), want, static_cast<off_t>(off));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw IoError("pread (cache warm-up)", path, errno, rank, static_cast<std::int64_t>(off),
-                    static_cast<std::int64_t>(want));
-    }
-    if (n == 0)
-      throw IoError("pread (cache warm-up)", path, EIO, rank, static_cast<std::int64_t>(off),
-                    static_cast<std::int64_t>(want), "unexpected end of file: the file shrank");
-    off += static_cast<std::uint64_t>(n);
+    pread_exact(IoFile{f.get(), path, rank}, {buf.get(), want}, off, "the file shrank during the run", policy);
+    off += want;
   }
 }
 
 void fadvise_dontneed(const std::string& path, int rank) {
-  Fd f{open_ro(path, rank)};
-  const int rc = ::posix_fadvise(f.fd, 0, 0, POSIX_FADV_DONTNEED);
+  const UniqueFd f = open_ro(path, rank);
+  const int rc = ::posix_fadvise(f.get(), 0, 0, POSIX_FADV_DONTNEED);
   if (rc != 0) throw IoError("posix_fadvise(DONTNEED)", path, rc, rank);
 }
 
@@ -75,13 +63,13 @@ DropResult drop_caches(int rank) {
 
 std::uint64_t resident_bytes(const std::string& path, std::uint64_t length, std::uint64_t page_bytes, int rank) {
   if (length == 0) return 0;
-  Fd f{open_ro(path, rank)};
+  const UniqueFd f = open_ro(path, rank);
   constexpr std::uint64_t kWindow = 1ull << 30;
   std::vector<unsigned char> vec;
   std::uint64_t resident = 0;
   for (std::uint64_t off = 0; off < length; off += kWindow) {
     const std::size_t len = static_cast<std::size_t>(length - off < kWindow ? length - off : kWindow);
-    void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, f.fd, static_cast<off_t>(off));
+    void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, f.get(), static_cast<off_t>(off));
     if (p == MAP_FAILED) throw IoError("mmap (residency)", path, errno, rank, static_cast<std::int64_t>(off));
     const std::size_t pages = (len + page_bytes - 1) / page_bytes;
     vec.assign(pages, 0);

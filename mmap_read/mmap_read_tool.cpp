@@ -15,7 +15,9 @@
 
 #include "pfsbench/error.hpp"
 #include "pfsbench/fs.hpp"
+#include "pfsbench/full_io.hpp"
 #include "pfsbench/signals.hpp"
+#include "pfsbench/unique_fd.hpp"
 #include "pfsbench/units.hpp"
 #include "plan.hpp"
 #include "pfsbench/sigbus.hpp"
@@ -44,7 +46,7 @@ void MmapReadTool::run(RunContext& ctx) {
     warn_if_bound(ctx);
     for (int it = 0; it < cfg_.iterations; ++it)
       for (Api api : cfg_.apis)
-        for (int t : cfg_.threads) run_phase(ctx, api, t, it);
+        for (int t : cfg_.threads) run_phase(ctx, PhaseKey{api, t, it, fmt::format("{}/threads={}", name_of(api), t)});
   } catch (...) {
     remove_created(ctx);
     throw;
@@ -58,8 +60,8 @@ void MmapReadTool::create_file(RunContext& ctx) {
   // its page-aligned share of the pattern in parallel.
   ctx.step([&] {
     if (!comm.is_root()) return;
-    const int fd = ::open(cfg_.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    UniqueFd fd(::open(cfg_.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) {
       if (errno == EEXIST)
         throw Error(ExitCode::kRuntime,
                     fmt::format("rank 0: '{}' already exists; mmap_read creates its test file and never overwrites "
@@ -69,44 +71,29 @@ void MmapReadTool::create_file(RunContext& ctx) {
                     "check that the directory exists and is writable");
     }
     created_ = true;
-    const int rc = ::ftruncate(fd, static_cast<off_t>(cfg_.size_bytes));
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw IoError("ftruncate", cfg_.path, err, 0, -1, static_cast<std::int64_t>(cfg_.size_bytes));
+    if (::ftruncate(fd.get(), static_cast<off_t>(cfg_.size_bytes)) != 0)
+      throw IoError("ftruncate", cfg_.path, errno, 0, -1, static_cast<std::int64_t>(cfg_.size_bytes));
   });
   ctx.step([&] {
     const Slice mine = reader_slice(cfg_.size_bytes, page_bytes_, comm.rank(), comm.size(), true);
     if (mine.bytes() == 0) return;
-    const int fd = ::open(cfg_.path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw IoError("open(O_WRONLY)", cfg_.path, errno, comm.rank());
+    UniqueFd fd(::open(cfg_.path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) throw IoError("open(O_WRONLY)", cfg_.path, errno, comm.rank());
     constexpr std::size_t kBuf = 1 << 20;
     std::vector<std::byte> storage(kBuf);
     PatternBuffer pb(*pattern_, storage);
-    std::uint64_t off = mine.begin;
-    try {
-      while (off < mine.end) {
-        if (interrupt_requested()) break;
-        const std::size_t len = static_cast<std::size_t>(mine.end - off < kBuf ? mine.end - off : kBuf);
-        const std::span<std::byte> data = len == kBuf ? pb.prepare(off) : std::span<std::byte>(storage.data(), len);
-        if (len != kBuf) pattern_->fill(data, off);
-        std::size_t put = 0;
-        while (put < len) {
-          const ssize_t n = ::pwrite(fd, data.data() + put, len - put, static_cast<off_t>(off + put));
-          if (n < 0) {
-            if (errno == EINTR) continue;
-            throw IoError("pwrite", cfg_.path, errno, comm.rank(), static_cast<std::int64_t>(off + put),
-                          static_cast<std::int64_t>(len - put));
-          }
-          put += static_cast<std::size_t>(n);
-        }
-        off += len;
-      }
-      if (::fsync(fd) != 0) throw IoError("fsync", cfg_.path, errno, comm.rank());
-    } catch (...) {
-      ::close(fd);
-      throw;
+    const IoFile file{fd.get(), cfg_.path, comm.rank()};
+    IoPolicy policy;
+    policy.full_hint = "not enough space for the test file; lower --size or choose another -o";
+    for (std::uint64_t off = mine.begin; off < mine.end && !interrupt_requested();) {
+      const std::size_t len = static_cast<std::size_t>(mine.end - off < kBuf ? mine.end - off : kBuf);
+      const std::span<std::byte> data = len == kBuf ? pb.prepare(off) : std::span<std::byte>(storage.data(), len);
+      if (len != kBuf) pattern_->fill(data, off);
+      pwrite_full(file, data, off, policy);
+      off += len;
     }
-    ::close(fd);
+    if (::fsync(fd.get()) != 0) throw IoError("fsync", cfg_.path, errno, comm.rank());
+    if (const int e = fd.close(); e != 0) throw IoError("close", cfg_.path, e, comm.rank());
   });
 }
 
@@ -121,16 +108,13 @@ void MmapReadTool::prepare_file(RunContext& ctx) {
   // and readable on every node, a regular file, and long enough.
   std::uint64_t local_size = 0;
   ctx.step([&] {
-    const int fd = ::open(cfg_.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    const UniqueFd fd(::open(cfg_.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
       throw IoError("open(O_RDONLY)", cfg_.path, errno, comm.rank(), -1, -1,
                     cfg_.existing ? "--existing needs a readable file on every node"
                                   : "the file must be on a filesystem all ranks share");
     struct stat st {};
-    const int rc = ::fstat(fd, &st);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw IoError("fstat", cfg_.path, err, comm.rank());
+    if (::fstat(fd.get(), &st) != 0) throw IoError("fstat", cfg_.path, errno, comm.rank());
     if (!S_ISREG(st.st_mode))
       throw Error(ExitCode::kRuntime, fmt::format("rank {}: '{}' is not a regular file; mmap_read reads one "
                                                   "regular file; give a file path with -o",
@@ -150,7 +134,7 @@ void MmapReadTool::prepare_file(RunContext& ctx) {
     local_size = cfg_.size_bytes > 0 ? cfg_.size_bytes : size;
   });
   const std::uint64_t max_size = comm.allreduce_max(local_size);
-  const std::uint64_t min_size = ~comm.allreduce_max(~local_size);
+  const std::uint64_t min_size = comm.allreduce_min(local_size);
   ctx.step([&] {
     if (comm.is_root() && max_size != min_size)
       throw Error(ExitCode::kRuntime,
@@ -175,7 +159,7 @@ void MmapReadTool::warn_if_bound(RunContext& ctx) {
     cpus = static_cast<std::uint64_t>(CPU_COUNT(&set));
   else
     cpus = ~0ull >> 1;
-  const std::uint64_t fewest = ~ctx.comm.allreduce_max(~cpus);
+  const std::uint64_t fewest = ctx.comm.allreduce_min(cpus);
   const int most_threads = *std::max_element(cfg_.threads.begin(), cfg_.threads.end());
   if (fewest > 0 && fewest < static_cast<std::uint64_t>(most_threads))
     ctx.warn(fmt::format("a rank may run on only {} CPU(s) (its affinity mask) but runs up to {} reader threads, "

@@ -17,14 +17,20 @@
 //    only with --touch page (otherwise the span is mostly copying, not
 //    faulting).
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "checksum.hpp"
 #include "config.hpp"
 #include "pfsbench/pattern.hpp"
+#include "pfsbench/rank_stats.hpp"
 #include "pfsbench/tool.hpp"
+#include "phase_details.hpp"
+#include "reader.hpp"
 
 namespace pfsbench::mmap_read {
 
@@ -43,11 +49,48 @@ class MmapReadTool : public Tool {
   const Config& config() const noexcept { return cfg_; }
 
  private:
+  /// One phase: which API, how many readers per rank, which iteration.
+  struct PhaseKey {
+    Api api = Api::kMmap;
+    int threads = 1;
+    int iteration = 0;
+    std::string name;  ///< "mmap/threads=4"
+  };
+  struct CacheState {
+    DropState drop = DropState::kNotAsked;
+    double warm_s = 0;
+  };
+  /// What the readers of all ranks measured, reduced (valid on every rank
+  /// unless noted).
+  struct Reduction {
+    std::vector<SpanStats> spans;  ///< [0] read spans (headline), [1] full spans
+    std::uint64_t bytes = 0, units = 0, map_calls = 0, minor = 0, major = 0, bad_units = 0, reader_ns = 0;
+    std::uint64_t sum_total = 0, sum_min = 0, sum_max = 0;  ///< checksums over all readers
+    Distribution reader_bw, reader_duration, reader_teardown;  ///< rank 0
+    LatencyHistogram hist;  ///< rank 0: merged
+  };
+
   void prepare_file(RunContext& ctx);
   void create_file(RunContext& ctx);
   void remove_created(RunContext& ctx) noexcept;
   void warn_if_bound(RunContext& ctx);  // COLLECTIVE
-  void run_phase(RunContext& ctx, Api api, int threads, int iteration);
+  // One phase = cache preparation, readers built, the timed read, the
+  // reductions, the record (phase.cpp). Every step but the last is COLLECTIVE.
+  void run_phase(RunContext& ctx, const PhaseKey& key);
+  CacheState prepare_cache(RunContext& ctx);
+  Residency measure_residency(RunContext& ctx);
+  std::vector<std::unique_ptr<Reader>> build_readers(RunContext& ctx, const PhaseKey& key,
+                                                     const std::atomic<bool>& stop, std::uint64_t& my_bytes);
+  std::vector<ReaderResult> run_readers(RunContext& ctx, const PhaseKey& key,
+                                        std::vector<std::unique_ptr<Reader>>& readers, std::atomic<bool>& stop,
+                                        std::uint64_t my_bytes);
+  Reduction reduce_readers(RunContext& ctx, const std::vector<ReaderResult>& results);
+  std::optional<RankedMismatch> locate_mismatch(RunContext& ctx, const std::vector<ReaderResult>& results);
+  /// Rank 0: the Phase, its details, warnings and verification record.
+  void record_phase(RunContext& ctx, const PhaseKey& key, const CacheState& cache, const Residency& before,
+                    const Residency& after, Reduction& red, const std::optional<RankedMismatch>& mismatch);
+  MmapPhaseDetails phase_details(const PhaseKey& key, const CacheState& cache, const Residency& before,
+                                 const Residency& after, const Reduction& red) const;
 
   Config cfg_;
   std::uint64_t page_bytes_ = 4096;
@@ -56,6 +99,7 @@ class MmapReadTool : public Tool {
   std::string fs_type_;
   std::unique_ptr<DataPattern> pattern_;
   std::unique_ptr<PatternSum> expected_;  ///< null for --existing files
+  std::vector<MmapPhaseDetails> details_;  ///< rank 0: one per phase of ctx.result
 };
 
 }  // namespace pfsbench::mmap_read

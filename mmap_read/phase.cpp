@@ -20,75 +20,82 @@
 
 #include "cache.hpp"
 #include "mmap_read_tool.hpp"
+#include "pfsbench/full_io.hpp"
 #include "pfsbench/progress.hpp"
 #include "pfsbench/rank_stats.hpp"
 #include "pfsbench/signals.hpp"
 #include "pfsbench/stats.hpp"
+#include "pfsbench/unique_fd.hpp"
 #include "plan.hpp"
 #include "reader.hpp"
 
 namespace pfsbench::mmap_read {
 namespace {
 
-/// Residency of the file over all ranks: min and max of each rank's view.
-struct Residency {
-  std::uint64_t min_bytes = 0;
-  std::uint64_t max_bytes = 0;
-};
-
-nlohmann::json residency_json(const Residency& r, std::uint64_t file_bytes) {
-  const double f = static_cast<double>(file_bytes);
-  return {{"resident_bytes", r.min_bytes},
-          {"resident_fraction", f > 0 ? static_cast<double>(r.min_bytes) / f : 0.0},
-          {"max_resident_fraction", f > 0 ? static_cast<double>(r.max_bytes) / f : 0.0}};
-}
-
 std::string hex64(std::uint64_t v) { return fmt::format("0x{:016x}", v); }
 
-nlohmann::json dist_json(const Distribution& d) { return {{"min", d.min}, {"median", d.median}, {"max", d.max}}; }
+/// One reader's own figures, as they cross ranks (one struct gather).
+struct ReaderStat {
+  double bandwidth_bytes_per_s = 0;
+  double duration_s = 0;
+  double teardown_s = 0;
+};
 
 }  // namespace
 
-void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteration) {
-  const Comm& comm = ctx.comm;
-  const int ranks = comm.size();
-  const int readers = ranks * threads;
-  const std::string phase_name = fmt::format("{}/threads={}", name_of(api), threads);
-  const std::uint64_t unit = unit_bytes(cfg_, page_bytes_);
+void MmapReadTool::run_phase(RunContext& ctx, const PhaseKey& key) {
+  const CacheState cache = prepare_cache(ctx);
+  const Residency before = measure_residency(ctx);
+  std::atomic<bool> stop_readers{false};  // a reader here or another rank failed
+  std::uint64_t my_bytes = 0;             // bytes this rank's readers will read (progress)
+  auto readers = build_readers(ctx, key, stop_readers, my_bytes);
+  const std::vector<ReaderResult> results = run_readers(ctx, key, readers, stop_readers, my_bytes);
+  Reduction red = reduce_readers(ctx, results);
+  const std::optional<RankedMismatch> mismatch = locate_mismatch(ctx, results);
+  const Residency after = measure_residency(ctx);
+  if (ctx.comm.is_root()) record_phase(ctx, key, cache, before, after, red, mismatch);
+}
 
-  // --- cache state, untimed: one rank per node acts on its node's cache.
-  const bool node_leader = ctx.layout.local_rank == 0;
-  std::uint64_t drop_state = 0;  // 0 not asked, 1 dropped, 2 not permitted
-  double warm_s = 0;
+// Cache state, untimed: one rank per node acts on its node's cache.
+MmapReadTool::CacheState MmapReadTool::prepare_cache(RunContext& ctx) {
+  const Comm& comm = ctx.comm;
+  CacheState st;
+  std::uint64_t drop = 0;
   ctx.step([&] {
-    if (!node_leader) return;
+    if (ctx.layout.local_rank != 0) return;
     if (cfg_.cache == CacheMode::kWarm) {
       const double t0 = now_s();
       warm_read(cfg_.path, file_bytes_, comm.rank());
-      warm_s = now_s() - t0;
+      st.warm_s = now_s() - t0;
     } else {
       fadvise_dontneed(cfg_.path, comm.rank());
-      if (cfg_.drop_caches) drop_state = drop_caches(comm.rank()) == DropResult::kDropped ? 1 : 2;
+      if (cfg_.drop_caches)
+        drop = static_cast<std::uint64_t>(drop_caches(comm.rank()) == DropResult::kDropped ? DropState::kDropped
+                                                                                          : DropState::kNotPermitted);
     }
   });
-  drop_state = comm.allreduce_max(drop_state);  // "not permitted" on any node wins
+  st.drop = static_cast<DropState>(comm.allreduce_max(drop));  // "not permitted" on any node wins
+  return st;
+}
 
-  auto measure_residency = [&] {
-    std::uint64_t local = 0;
-    ctx.step([&] { local = resident_bytes(cfg_.path, file_bytes_, page_bytes_, comm.rank()); });
-    return Residency{~comm.allreduce_max(~local), comm.allreduce_max(local)};
-  };
-  const Residency before = measure_residency();
+Residency MmapReadTool::measure_residency(RunContext& ctx) {
+  std::uint64_t local = 0;
+  ctx.step([&] { local = resident_bytes(cfg_.path, file_bytes_, page_bytes_, ctx.comm.rank()); });
+  return Residency{ctx.comm.allreduce_min(local), ctx.comm.allreduce_max(local)};
+}
 
-  // --- readers, built before the gate (plans, buffers) so spans hold only reading.
-  std::vector<std::unique_ptr<Reader>> built(static_cast<std::size_t>(threads));
-  std::atomic<bool> stop_readers{false};  // a reader here or another rank failed
-  std::uint64_t my_total = 0;  // bytes this rank's readers will read (progress)
+// Readers are built before the gate (plans, buffers), so spans hold only reading.
+std::vector<std::unique_ptr<Reader>> MmapReadTool::build_readers(RunContext& ctx, const PhaseKey& key,
+                                                                 const std::atomic<bool>& stop,
+                                                                 std::uint64_t& my_bytes) {
+  const Comm& comm = ctx.comm;
+  const int readers = comm.size() * key.threads;
+  std::vector<std::unique_ptr<Reader>> built(static_cast<std::size_t>(key.threads));
   ctx.step([&] {
-    for (int t = 0; t < threads; ++t) {
-      const int global = comm.rank() * threads + t;
+    for (int t = 0; t < key.threads; ++t) {
+      const int global = comm.rank() * key.threads + t;
       ReaderTask task;
-      task.api = api;
+      task.api = key.api;
       task.map = cfg_.map;
       task.advice = cfg_.advice;
       task.populate = cfg_.populate;
@@ -96,257 +103,262 @@ void MmapReadTool::run_phase(RunContext& ctx, Api api, int threads, int iteratio
       task.path = cfg_.path;
       task.file_bytes = file_bytes_;
       task.page_bytes = page_bytes_;
-      task.unit_bytes = unit;
+      task.unit_bytes = unit_bytes(cfg_, page_bytes_);
       task.slice = reader_slice(file_bytes_, page_bytes_, global, readers, cfg_.partition);
       task.access = cfg_.access;
       task.seed = reader_seed(cfg_.seed, global);
       task.expected = expected_.get();
-      task.shrink_to_bytes = (global == 0 && api == Api::kMmap) ? cfg_.shrink_to_bytes : -1;
+      task.shrink_to_bytes = (global == 0 && key.api == Api::kMmap) ? cfg_.shrink_to_bytes : -1;
       task.rank = comm.rank();
       task.thread = t;
-      task.stop = &stop_readers;
-      my_total += task.slice.bytes();
+      task.stop = &stop;
+      my_bytes += task.slice.bytes();
       built[static_cast<std::size_t>(t)] = std::make_unique<Reader>(std::move(task));
     }
   });
+  return built;
+}
 
-  std::vector<ReaderResult> results(static_cast<std::size_t>(threads));
-  std::unique_ptr<ReaderProgress[]> progress(new ReaderProgress[static_cast<std::size_t>(threads)]);
+// The timed part: every rank's readers start together after a barrier; the
+// main thread waits for this rank's readers, printing progress (rank 0, at
+// most every 5 s). A reader that fails (SIGBUS, I/O error) stops this rank's
+// other readers at once and, through the step (EarlyStop), the other ranks'
+// readers too; the agreement then stops every rank together.
+std::vector<ReaderResult> MmapReadTool::run_readers(RunContext& ctx, const PhaseKey& key,
+                                                    std::vector<std::unique_ptr<Reader>>& readers,
+                                                    std::atomic<bool>& stop, std::uint64_t my_bytes) {
+  const auto n = static_cast<std::size_t>(key.threads);
+  std::vector<ReaderResult> results(n);
+  std::unique_ptr<ReaderProgress[]> progress(new ReaderProgress[n]);
   std::latch gate(1);
   std::mutex mu;
   std::condition_variable cv;
-  int finished = 0, failed = 0;
+  std::size_t finished = 0, failed = 0;
   std::vector<std::thread> pool;
   std::atomic<bool> cancel{false};
-  auto release_and_join = [&] {  // on failure: let the waiting threads go, unread
-    cancel = true;
-    gate.count_down();
-    for (auto& th : pool) th.join();
-  };
   try {
     ctx.step([&] {
-      for (int t = 0; t < threads; ++t)
+      for (std::size_t t = 0; t < n; ++t)
         pool.emplace_back([&, t] {
           gate.wait();
-          if (!cancel) results[static_cast<std::size_t>(t)] = built[static_cast<std::size_t>(t)]->run(progress[t]);
+          if (!cancel) results[t] = readers[t]->run(progress[t]);
           std::lock_guard<std::mutex> lock(mu);
           ++finished;
-          if (results[static_cast<std::size_t>(t)].code != ExitCode::kOk) ++failed;
+          if (results[t].code != ExitCode::kOk) ++failed;
           cv.notify_one();
         });
     });
-  } catch (...) {
-    release_and_join();  // another rank (or this one) could not start its readers
+  } catch (...) {  // another rank (or this one) could not start its readers: let them go, unread
+    cancel = true;
+    gate.count_down();
+    for (auto& th : pool) th.join();
     throw;
   }
-  comm.barrier();  // every rank's readers start together
+  ctx.comm.barrier();  // every rank's readers start together
   gate.count_down();
 
-  // The main thread waits for this rank's readers, printing progress (rank 0,
-  // at most every 5 s). A reader that fails (SIGBUS, I/O error) stops this
-  // rank's other readers at once and, through the step (EarlyStop), the
-  // other ranks' readers too; the agreement then stops every rank together.
-  Progress prog(ctx.verbose_root(), phase_name, my_total, "bytes");
+  Progress prog(ctx.verbose_root(), key.name, my_bytes, "bytes");
   ctx.step([&] {
     {
       std::unique_lock<std::mutex> lock(mu);
-      while (finished < threads) {
+      while (finished < n) {
         cv.wait_for(lock, std::chrono::milliseconds(10));
-        const bool stop = failed > 0;
+        const bool any_failed = failed > 0;
         lock.unlock();
         std::uint64_t done = 0;
-        for (int t = 0; t < threads; ++t) done += progress[t].bytes.load(std::memory_order_relaxed);
+        for (std::size_t t = 0; t < n; ++t) done += progress[t].bytes.load(std::memory_order_relaxed);
         const std::uint64_t now = now_ns();
         prog.update(done, now);
-        if (!stop_readers.load(std::memory_order_relaxed) && (stop || ctx.stop_requested(now)))
-          stop_readers.store(true, std::memory_order_relaxed);
+        if (!stop.load(std::memory_order_relaxed) && (any_failed || ctx.stop_requested(now)))
+          stop.store(true, std::memory_order_relaxed);
         lock.lock();
       }
     }
     for (auto& th : pool) th.join();
-    built.clear();
+    readers.clear();
     for (const auto& r : results)
       if (r.code != ExitCode::kOk) throw Error(r.code, r.error);
   });
+  return results;
+}
 
-  // --- this rank's aggregates. Two spans per reader (reader.hpp): the read
-  // span (headline: up to the last unit read) and the full span (up to the
-  // end of the final munmap and close), reduced together.
+// This rank's aggregates, then across ranks. Two spans per reader
+// (reader.hpp): the read span (headline: up to the last unit read) and the
+// full span (up to the end of the final munmap and close), reduced together.
+MmapReadTool::Reduction MmapReadTool::reduce_readers(RunContext& ctx, const std::vector<ReaderResult>& results) {
+  const Comm& comm = ctx.comm;
   Interval rank_span = results.front().read_span();
   Interval rank_full = results.front().span;
-  std::uint64_t sum_all = 0, sum_min = ~0ull, sum_max = 0;
-  LatencyHistogram hist;
-  enum { kBytes, kUnits, kMaps, kMinor, kMajor, kBad, kReaderNs, kCount };
+  enum { kBytes, kUnits, kMaps, kMinor, kMajor, kBad, kReaderNs, kSum, kCount };
   std::vector<std::uint64_t> totals(kCount, 0);
-  const ReaderResult* first_bad = nullptr;
+  std::uint64_t sum_min = ~0ull, sum_max = 0;
+  Reduction red;
+  std::vector<ReaderStat> mine;
   for (const auto& r : results) {
     rank_span.start_s = std::min(rank_span.start_s, r.span.start_s);
     rank_span.end_s = std::max(rank_span.end_s, r.read_end_s);
     rank_full.start_s = std::min(rank_full.start_s, r.span.start_s);
     rank_full.end_s = std::max(rank_full.end_s, r.span.end_s);
+    const double d = r.read_span().duration_s();
     totals[kBytes] += r.bytes;
     totals[kUnits] += r.units;
     totals[kMaps] += r.map_calls;
     totals[kMinor] += r.minor_faults;
     totals[kMajor] += r.major_faults;
     totals[kBad] += r.bad_units;
-    totals[kReaderNs] += static_cast<std::uint64_t>(r.read_span().duration_s() * 1e9);
-    sum_all += r.checksum;
+    totals[kReaderNs] += static_cast<std::uint64_t>(d * 1e9);
+    totals[kSum] += r.checksum;  // wraps, as sum64 does: the file's sum is the sum of its slices'
     sum_min = std::min(sum_min, r.checksum);
     sum_max = std::max(sum_max, r.checksum);
-    if (r.latency) hist.merge(*r.latency);
-    if (r.bad_units > 0 && (first_bad == nullptr || r.first_bad_offset < first_bad->first_bad_offset))
-      first_bad = &r;
+    if (r.latency) red.hist.merge(*r.latency);
+    mine.push_back({d > 0 ? static_cast<double>(r.bytes) / d : 0.0, d, r.teardown_s()});
   }
-
-  // --- across ranks (all collective, on the main thread)
   const std::array<Interval, 2> rank_spans{rank_span, rank_full};
-  const std::vector<SpanStats> spans = reduce_spans(comm, rank_spans, ctx.clock);
+  red.spans = reduce_spans(comm, rank_spans, ctx.clock);
   comm.allreduce_sum(totals);
-  std::vector<double> reader_bw, reader_dur, reader_teardown;
-  for (const auto& r : results) {
-    const double d = r.read_span().duration_s();
-    const std::vector<double> bw = comm.gather(d > 0 ? static_cast<double>(r.bytes) / d : 0.0);
-    const std::vector<double> du = comm.gather(d);
-    const std::vector<double> td = comm.gather(r.teardown_s());
-    reader_bw.insert(reader_bw.end(), bw.begin(), bw.end());
-    reader_dur.insert(reader_dur.end(), du.begin(), du.end());
-    reader_teardown.insert(reader_teardown.end(), td.begin(), td.end());
+  const std::vector<ReaderStat> all = comm.gather_structs(std::span<const ReaderStat>(mine));
+  reduce_histogram_to_root(comm, red.hist);
+  red.sum_min = comm.allreduce_min(sum_min);
+  red.sum_max = comm.allreduce_max(sum_max);
+  red.bytes = totals[kBytes];
+  red.units = totals[kUnits];
+  red.map_calls = totals[kMaps];
+  red.minor = totals[kMinor];
+  red.major = totals[kMajor];
+  red.bad_units = totals[kBad];
+  red.reader_ns = totals[kReaderNs];
+  red.sum_total = totals[kSum];
+  if (comm.is_root()) {
+    std::vector<double> bw, dur, td;
+    for (const ReaderStat& s : all) {
+      bw.push_back(s.bandwidth_bytes_per_s);
+      dur.push_back(s.duration_s);
+      td.push_back(s.teardown_s);
+    }
+    red.reader_bw = distribution(bw);
+    red.reader_duration = distribution(dur);
+    red.reader_teardown = distribution(td);
   }
-  reduce_histogram_to_root(comm, hist);
-  const std::uint64_t file_sum_partition = comm.allreduce_sum(sum_all);
-  const std::uint64_t all_max = comm.allreduce_max(sum_max);
-  const std::uint64_t all_min = ~comm.allreduce_max(~sum_min);
+  return red;
+}
 
-  // --- where exactly the first wrong byte is (untimed; only after a mismatch)
-  DataPattern::CheckResult check;
+// Where exactly the first wrong byte is (untimed; reads only after a
+// mismatch): this rank's lowest bad unit is read again and compared byte by
+// byte; the first over ranks is the core definition (lowest offset, then rank).
+std::optional<RankedMismatch> MmapReadTool::locate_mismatch(RunContext& ctx, const std::vector<ReaderResult>& results) {
+  const ReaderResult* first_bad = nullptr;
+  for (const auto& r : results)
+    if (r.bad_units > 0 && (first_bad == nullptr || r.first_bad_offset < first_bad->first_bad_offset)) first_bad = &r;
+  RankMismatch mine;
   ctx.step([&] {
     if (first_bad == nullptr) return;
-    const int fd = ::open(cfg_.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw IoError("open (mismatch check)", cfg_.path, errno, comm.rank());
+    const int rank = ctx.comm.rank();
+    const UniqueFd fd(::open(cfg_.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw IoError("open (mismatch check)", cfg_.path, errno, rank);
     std::vector<std::byte> buf(static_cast<std::size_t>(first_bad->first_bad_length));
-    const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(first_bad->first_bad_offset));
-    const int err = errno;
-    ::close(fd);
-    if (n < 0)
-      throw IoError("pread (mismatch check)", cfg_.path, err, comm.rank(),
-                    static_cast<std::int64_t>(first_bad->first_bad_offset));
-    buf.resize(static_cast<std::size_t>(n));
-    check = pattern_->check(buf, first_bad->first_bad_offset);
+    IoPolicy policy;
+    policy.op = "pread (mismatch check)";
+    buf.resize(pread_full(IoFile{fd.get(), cfg_.path, rank}, buf, first_bad->first_bad_offset, policy));
+    DataPattern::CheckResult check = pattern_->check(buf, first_bad->first_bad_offset);
     if (check.ok) {  // the unit's sum was wrong, but the bytes are right now: it changed under us
       check.ok = false;
       check.first_bad_offset = first_bad->first_bad_offset;
     }
+    mine = RankMismatch{true, check.expected, check.found, check.first_bad_offset, check.bad_bytes, 0};
   });
-  const std::vector<std::uint64_t> g_has = comm.gather(static_cast<std::uint64_t>(first_bad != nullptr));
-  const std::vector<std::uint64_t> g_off = comm.gather(check.first_bad_offset);
-  const std::vector<std::uint64_t> g_exp = comm.gather(static_cast<std::uint64_t>(check.expected));
-  const std::vector<std::uint64_t> g_got = comm.gather(static_cast<std::uint64_t>(check.found));
-  const std::vector<std::uint64_t> g_bad = comm.gather(check.bad_bytes);
+  return gather_first_mismatch(ctx.comm, mine);
+}
 
-  const Residency after = measure_residency();
-  if (!comm.is_root()) return;
-
-  // --- rank 0: the phase
-  Phase ph;
-  ph.name = phase_name;
-  ph.iteration = iteration;
-  ph.bytes = totals[kBytes];
-  ph.ops = totals[kUnits];
-  ph.duration_s = spans[0].span_s();
-  ph.bandwidth_bytes_per_s = rate(static_cast<double>(ph.bytes), ph.duration_s);
-  ph.ops_per_s = rate(static_cast<double>(ph.ops), ph.duration_s);
-  ph.rank_duration_s = spans[0].rank_duration_s;
-  if (hist.count() > 0) ph.latency = summarize(hist);
-
-  const std::uint64_t faults = totals[kMinor] + totals[kMajor];
-  nlohmann::json time_per_fault = nullptr;
+MmapPhaseDetails MmapReadTool::phase_details(const PhaseKey& key, const CacheState& cache, const Residency& before,
+                                             const Residency& after, const Reduction& red) const {
+  MmapPhaseDetails d;
+  d.api = key.api;
+  d.threads_per_rank = key.threads;
+  d.map = cfg_.map;
+  d.access = cfg_.access;
+  d.partition = cfg_.partition;
+  d.advice = cfg_.advice;
+  d.populate = cfg_.populate;
+  d.touch = cfg_.touch;
+  d.file_bytes = file_bytes_;
+  d.unit_bytes = unit_bytes(cfg_, page_bytes_);
+  d.map_calls = red.map_calls;
+  d.reader_bandwidth_bytes_per_s = red.reader_bw;
+  d.reader_duration_s = red.reader_duration;
+  d.reader_teardown_s = red.reader_teardown;
+  d.full_span_s = red.spans[1].span_s();
+  d.full_span_bandwidth_bytes_per_s = rate(static_cast<double>(red.bytes), d.full_span_s);
+  d.minor_faults = red.minor;
+  d.major_faults = red.major;
+  const std::uint64_t faults = red.minor + red.major;
   if (cfg_.touch == Touch::kPage && faults > 0)
-    time_per_fault = static_cast<double>(totals[kReaderNs]) / static_cast<double>(faults);
-  const bool verified = cfg_.touch == Touch::kChecksum && expected_ != nullptr;
-  nlohmann::json checksum = nullptr;
+    d.time_per_fault_ns = static_cast<double>(red.reader_ns) / static_cast<double>(faults);
+  d.page_cache.cache = cfg_.cache;
+  if (cfg_.cache == CacheMode::kWarm) d.page_cache.warm_read_s = cache.warm_s;
+  d.page_cache.fadvise_dontneed = cfg_.cache == CacheMode::kCold;
+  d.page_cache.drop_caches = cache.drop;
+  d.page_cache.before = before;
+  d.page_cache.after = after;
   if (cfg_.touch == Touch::kChecksum) {
     // Additive sums: a partitioned file's sum is the sum of its slices;
     // otherwise every reader read the whole file and must agree.
-    const bool agree = cfg_.partition || all_min == all_max;
-    checksum = {{"algorithm", "sum64"},
-                {"file_sum64", agree ? nlohmann::json(hex64(cfg_.partition ? file_sum_partition : all_max))
-                                     : nlohmann::json(nullptr)},
-                {"readers_agree", agree},
-                {"verified_against_pattern", verified},
-                {"mismatched_units", totals[kBad]}};
-    if (!agree)
-      ctx.warn(fmt::format("{}: readers of '{}' computed different checksums ({} to {}): the file changed while "
-                           "it was read",
-                           phase_name, cfg_.path, hex64(all_min), hex64(all_max)));
+    ChecksumDetails c;
+    c.readers_agree = cfg_.partition || red.sum_min == red.sum_max;
+    if (c.readers_agree) c.file_sum64 = cfg_.partition ? red.sum_total : red.sum_max;
+    c.verified_against_pattern = expected_ != nullptr;
+    c.mismatched_units = red.bad_units;
+    d.checksum = c;
   }
-  const bool is_mmap = api == Api::kMmap;
-  const std::optional<double> full_bw = rate(static_cast<double>(ph.bytes), spans[1].span_s());
-  ph.details = {
-      {"api", name_of(api)},
-      {"ranks", ranks},
-      {"threads_per_rank", threads},
-      {"readers", readers},
-      {"map", is_mmap ? nlohmann::json(name_of(cfg_.map)) : nlohmann::json(nullptr)},
-      {"access", name_of(cfg_.access)},
-      {"partition", cfg_.partition},
-      {"madvise", is_mmap ? nlohmann::json(name_of(cfg_.advice)) : nlohmann::json(nullptr)},
-      {"populate", is_mmap && cfg_.populate},
-      {"touch", name_of(cfg_.touch)},
-      {"file_bytes", file_bytes_},
-      {"unit_bytes", unit},
-      {"map_calls", totals[kMaps]},
-      {"reader_bandwidth_bytes_per_s", dist_json(distribution(reader_bw))},
-      {"reader_duration_s", dist_json(distribution(reader_dur))},
-      {"full_span",
-       {{"duration_s", spans[1].span_s()},
-        {"bandwidth_bytes_per_s", full_bw ? nlohmann::json(*full_bw) : nlohmann::json(nullptr)}}},
-      {"reader_teardown_s", dist_json(distribution(reader_teardown))},
-      {"faults", {{"minor", totals[kMinor]}, {"major", totals[kMajor]}}},
-      {"time_per_fault_ns", time_per_fault},
-      {"page_cache",
-       {{"cache", name_of(cfg_.cache)},
-        {"warm_read_s", cfg_.cache == CacheMode::kWarm ? nlohmann::json(warm_s) : nlohmann::json(nullptr)},
-        {"fadvise_dontneed", cfg_.cache == CacheMode::kCold},
-        {"drop_caches", drop_state == 0 ? "not_asked" : drop_state == 1 ? "dropped" : "not_permitted"},
-        {"before", residency_json(before, file_bytes_)},
-        {"after", residency_json(after, file_bytes_)}}},
-      {"checksum", checksum}};
+  return d;
+}
 
+void MmapReadTool::record_phase(RunContext& ctx, const PhaseKey& key, const CacheState& cache,
+                                const Residency& before, const Residency& after, Reduction& red,
+                                const std::optional<RankedMismatch>& mismatch) {
+  Phase ph;
+  ph.name = key.name;
+  ph.iteration = key.iteration;
+  ph.bytes = red.bytes;
+  ph.ops = red.units;
+  ph.duration_s = red.spans[0].span_s();
+  ph.bandwidth_bytes_per_s = rate(static_cast<double>(ph.bytes), ph.duration_s);
+  ph.ops_per_s = rate(static_cast<double>(ph.ops), ph.duration_s);
+  ph.rank_duration_s = red.spans[0].rank_duration_s;
+  if (red.hist.count() > 0) ph.latency = summarize(red.hist);
+  MmapPhaseDetails d = phase_details(key, cache, before, after, red);
+  d.ranks = ctx.comm.size();
+  d.readers = d.ranks * key.threads;
+
+  if (d.checksum && !d.checksum->readers_agree)
+    ctx.warn(fmt::format("{}: readers of '{}' computed different checksums ({} to {}): the file changed while "
+                         "it was read",
+                         key.name, cfg_.path, hex64(red.sum_min), hex64(red.sum_max)));
   if (cfg_.cache == CacheMode::kCold) {
     const double frac = static_cast<double>(before.min_bytes) / static_cast<double>(file_bytes_);
     if (frac > 0.10)
       ctx.warn(fmt::format("{}: the cold read found {:.0f}% of '{}' already in the page cache{}; its figures are "
                            "warm figures",
-                           phase_name, 100.0 * frac, cfg_.path,
+                           key.name, 100.0 * frac, cfg_.path,
                            fs_type_ == "tmpfs" ? " (on tmpfs the page cache is the storage: it cannot be dropped)"
                                                : " (posix_fadvise(DONTNEED) could not drop it; try --drop-caches "
                                                  "as root)"));
   }
-  if (drop_state == 2)
+  if (cache.drop == DropState::kNotPermitted)
     ctx.warn("--drop-caches: /proc/sys/vm/drop_caches is not writable here (needs root); only "
              "posix_fadvise(DONTNEED) was used");
-
-  if (verified) {
+  if (d.checksum && d.checksum->verified_against_pattern) {
     VerificationCheck vc;
-    vc.phase = phase_name;
-    vc.iteration = iteration;
+    vc.phase = key.name;
+    vc.iteration = key.iteration;
     vc.bytes_checked = ph.bytes;
     vc.duration_s = 0;  // the checksum is the read itself: inside the phase's span
-    vc.passed = totals[kBad] == 0;
-    for (std::size_t r = 0; r < g_has.size() && !vc.passed; ++r)
-      if (g_has[r] != 0) {
-        vc.first_mismatch = Mismatch{cfg_.path,
-                                     g_off[r],
-                                     static_cast<std::uint32_t>(g_exp[r]),
-                                     static_cast<std::uint32_t>(g_got[r]),
-                                     g_bad[r],
-                                     static_cast<int>(r)};
-        break;
-      }
+    vc.passed = red.bad_units == 0;
+    if (!vc.passed && mismatch) vc.first_mismatch = to_mismatch(mismatch->mismatch, mismatch->rank, cfg_.path);
     ctx.result.verification.enabled = true;
     ctx.result.verification.checks.push_back(std::move(vc));
   }
+  ph.details = to_json(d);
+  details_.push_back(std::move(d));
   ctx.add_phase(std::move(ph));
 }
 

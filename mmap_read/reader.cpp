@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "pfsbench/full_io.hpp"
+#include "pfsbench/unique_fd.hpp"
 #include "pfsbench/signals.hpp"
 #include "pfsbench/sigbus.hpp"
 
@@ -114,11 +116,7 @@ void Reader::run_mmap(ReaderResult& r, ReaderProgress& progress, int fd) {
   const Fault fault = guarded([&] {
     std::uint64_t done = 0;
     for (std::uint64_t i = 0; i < n; ++i) {
-      if (interrupt_requested()) {
-        r.interrupted = true;
-        break;
-      }
-      if (task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed)) break;
+      if (stopping(r)) break;
       const Unit u = plan_.at(i);
       const std::uint64_t t0 = timed ? now_ns() : 0;
       if (whole != nullptr) {
@@ -162,33 +160,27 @@ void Reader::run_mmap(ReaderResult& r, ReaderProgress& progress, int fd) {
   publish_window(nullptr, 0, 0);
 }
 
+bool Reader::stopping(ReaderResult& r) const noexcept {
+  if (interrupt_requested()) {
+    r.interrupted = true;
+    return true;
+  }
+  return task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed);
+}
+
 void Reader::run_pread(ReaderResult& r, ReaderProgress& progress, int fd) {
   const bool timed = task_.unit_bytes >= kLatencyMinUnit;
   const std::uint64_t n = plan_.count();
+  const IoFile file{fd, task_.path, task_.rank};
+  IoPolicy policy;  // a signal or another reader's failure ends a pread retry at once
+  policy.stop = [this, &r] { return stopping(r); };
   std::uint64_t done = 0;
   for (std::uint64_t i = 0; i < n; ++i) {
-    if (interrupt_requested()) {
-      r.interrupted = true;
-      break;
-    }
-    if (task_.stop != nullptr && task_.stop->load(std::memory_order_relaxed)) break;
+    if (stopping(r)) break;
     const Unit u = plan_.at(i);
     const std::uint64_t t0 = timed ? now_ns() : 0;
-    std::uint64_t got = 0;
-    while (got < u.length) {
-      const ssize_t k = ::pread(fd, buffer_.data() + got, u.length - got, static_cast<off_t>(u.offset + got));
-      if (k < 0) {
-        if (errno == EINTR) continue;
-        throw IoError("pread", task_.path, errno, task_.rank, static_cast<std::int64_t>(u.offset + got),
-                      static_cast<std::int64_t>(u.length - got));
-      }
-      if (k == 0)
-        throw IoError("pread", task_.path, EIO, task_.rank, static_cast<std::int64_t>(u.offset + got),
-                      static_cast<std::int64_t>(u.length - got),
-                      "end of file before the expected size: the file shrank during the run; make sure no "
-                      "other process truncates it");
-      got += static_cast<std::uint64_t>(k);
-    }
+    pread_exact(file, {buffer_.data(), static_cast<std::size_t>(u.length)}, u.offset,
+                "the file shrank during the run; make sure no other process truncates it", policy);
     touch(r, buffer_.data(), u);
     if (timed) r.latency->record(now_ns() - t0);
     done += u.length;
@@ -201,20 +193,19 @@ void Reader::run_pread(ReaderResult& r, ReaderProgress& progress, int fd) {
 
 ReaderResult Reader::run(ReaderProgress& progress) noexcept {
   ReaderResult r;
-  int fd = -1;
+  UniqueFd fd;
   try {
     r.latency = std::make_unique<LatencyHistogram>();
     std::uint64_t min0 = 0, maj0 = 0, min1 = 0, maj1 = 0;
     thread_faults(min0, maj0);
     r.span.start_s = now_s();
-    fd = ::open(task_.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw IoError("open(O_RDONLY)", task_.path, errno, task_.rank);
+    fd.reset(::open(task_.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw IoError("open(O_RDONLY)", task_.path, errno, task_.rank);
     if (task_.api == Api::kMmap)
-      run_mmap(r, progress, fd);
+      run_mmap(r, progress, fd.get());
     else
-      run_pread(r, progress, fd);
-    ::close(fd);
-    fd = -1;
+      run_pread(r, progress, fd.get());
+    fd.reset();
     r.span.end_s = now_s();
     thread_faults(min1, maj1);
     r.minor_faults = min1 - min0;
@@ -226,7 +217,7 @@ ReaderResult Reader::run(ReaderProgress& progress) noexcept {
     r.code = ExitCode::kRuntime;
     r.error = fmt::format("rank {} thread {}: {}", task_.rank, task_.thread, e.what());
   }
-  if (fd >= 0) ::close(fd);
+  fd.reset();
   if (r.span.end_s < r.span.start_s) r.span.end_s = now_s();
   // A reader that stopped before its loop ended (error, empty plan): its read span is its span.
   if (r.read_end_s < r.span.start_s || r.read_end_s > r.span.end_s) r.read_end_s = r.span.end_s;

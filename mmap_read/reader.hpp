@@ -97,6 +97,9 @@ class Reader {
   void run_mmap(ReaderResult& r, ReaderProgress& progress, int fd);
   void run_pread(ReaderResult& r, ReaderProgress& progress, int fd);
   void touch(ReaderResult& r, const std::byte* data, const Unit& u) noexcept;
+  /// True when the reader must stop before its next unit: a signal (then
+  /// r.interrupted is set) or another reader's failure (task_.stop).
+  bool stopping(ReaderResult& r) const noexcept;
   void shrink_file() const;
   std::string sigbus_message(int fd, std::uint64_t offset) const;
 

@@ -1,5 +1,6 @@
 // The human summary: one row per phase (a scaling table when --threads is a
-// list). Formatting only; every number comes from the document's phases.
+// list). Formatting only; every number comes from the phases and their
+// typed details.
 
 #include <ostream>
 
@@ -12,12 +13,11 @@
 namespace pfsbench::mmap_read {
 namespace {
 
-std::string mib(const nlohmann::json& v) {
-  return v.is_number() ? fmt::format("{:.1f}", v.get<double>() / kMiB) : std::string("-");
-}
+std::string mib(std::optional<double> v) { return v ? fmt::format("{:.1f}", *v / kMiB) : std::string("-"); }
 
-std::string pct(const nlohmann::json& v) {
-  return v.is_number() ? fmt::format("{:.0f}%", 100.0 * v.get<double>()) : std::string("-");
+std::string pct(std::uint64_t part, std::uint64_t whole) {
+  return whole > 0 ? fmt::format("{:.0f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole))
+                   : std::string("-");
 }
 
 }  // namespace
@@ -27,21 +27,16 @@ void MmapReadTool::report(const RunContext& ctx, std::ostream& out) const {
   if (r.phases.empty()) return;
   Table t({"phase", "iter", "readers", "bytes", "time_s", "agg_MiB/s", "full_MiB/s", "reader_min", "reader_med",
            "reader_max", "minflt", "majflt", "cached_before", "cached_after"});
-  for (const Phase& p : r.phases) {
-    const nlohmann::json& d = p.details;
-    const nlohmann::json& bw = d.value("reader_bandwidth_bytes_per_s", nlohmann::json::object());
-    const nlohmann::json& pc = d.value("page_cache", nlohmann::json::object());
-    const nlohmann::json& full = d.value("full_span", nlohmann::json::object());
-    t.add_row({p.name, std::to_string(p.iteration), std::to_string(d.value("readers", 0)), format_bytes(p.bytes),
-               fmt::format("{:.3f}", p.duration_s),
-               p.bandwidth_bytes_per_s ? fmt::format("{:.1f}", *p.bandwidth_bytes_per_s / kMiB) : "-",
-               mib(full.value("bandwidth_bytes_per_s", nlohmann::json())),
-               mib(bw.value("min", nlohmann::json())), mib(bw.value("median", nlohmann::json())),
-               mib(bw.value("max", nlohmann::json())),
-               std::to_string(d.value("faults", nlohmann::json::object()).value("minor", 0ull)),
-               std::to_string(d.value("faults", nlohmann::json::object()).value("major", 0ull)),
-               pct(pc.value("before", nlohmann::json::object()).value("resident_fraction", nlohmann::json())),
-               pct(pc.value("after", nlohmann::json::object()).value("resident_fraction", nlohmann::json()))});
+  for (std::size_t i = 0; i < r.phases.size() && i < details_.size(); ++i) {
+    const Phase& p = r.phases[i];
+    const MmapPhaseDetails& d = details_[i];
+    const PageCacheDetails& pc = d.page_cache;
+    t.add_row({p.name, std::to_string(p.iteration), std::to_string(d.readers), format_bytes(p.bytes),
+               fmt::format("{:.3f}", p.duration_s), mib(p.bandwidth_bytes_per_s),
+               mib(d.full_span_bandwidth_bytes_per_s), mib(d.reader_bandwidth_bytes_per_s.min),
+               mib(d.reader_bandwidth_bytes_per_s.median), mib(d.reader_bandwidth_bytes_per_s.max),
+               std::to_string(d.minor_faults), std::to_string(d.major_faults),
+               pct(pc.before.min_bytes, d.file_bytes), pct(pc.after.min_bytes, d.file_bytes)});
   }
   out << fmt::format("mmap_read: {} ({}, {} cache, map {}, access {}{}, touch {})\n", cfg_.path,
                      format_bytes(file_bytes_), name_of(cfg_.cache), name_of(cfg_.map), name_of(cfg_.access),

@@ -9,12 +9,15 @@
 #include <climits>
 #include <cstdlib>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "pfsbench/error.hpp"
+#include "pfsbench/full_io.hpp"
+#include "pfsbench/unique_fd.hpp"
 
 namespace pfsbench {
 
@@ -172,25 +175,24 @@ void require_writable_dir(const std::string& dir, const std::string& what, int r
 
 void write_file_atomic(const std::string& path, std::string_view content) {
   const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError("open", tmp, errno, 0, -1, -1, "cannot write the result document");
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      throw IoError("write", tmp, err, 0, static_cast<std::int64_t>(done));
-    }
-    done += static_cast<std::size_t>(n);
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) throw IoError("open", tmp, errno, 0, -1, -1, "cannot write the result document");
+  // Never stops on a signal: the document of an interrupted run must be written.
+  IoPolicy policy;
+  policy.stop = [] { return false; };
+  policy.op = "write";
+  try {
+    pwrite_full(IoFile{fd.get(), tmp, 0}, std::as_bytes(std::span(content.data(), content.size())), 0, policy);
+  } catch (const Error&) {
+    fd.reset();
+    unlink(tmp.c_str());
+    throw;
   }
   // close() even when fsync() failed: no descriptor leaks on the error path.
-  const int fsync_rc = fsync(fd);
+  const int fsync_rc = fsync(fd.get());
   const int fsync_err = errno;
-  const int close_rc = close(fd);
-  const int close_err = errno;
+  const int close_err = fd.close();
+  const int close_rc = close_err == 0 ? 0 : -1;
   if (fsync_rc != 0 || close_rc != 0) {
     unlink(tmp.c_str());
     throw IoError(fsync_rc != 0 ? "fsync" : "close", tmp, fsync_rc != 0 ? fsync_err : close_err, 0);

@@ -1,6 +1,8 @@
 #include "pfsbench/mpi.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <stdexcept>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -98,35 +100,42 @@ void Comm::agree(ExitCode local, const std::string& message, const std::function
   throw CollectiveError(code, summary, std::move(messages));
 }
 
-void Comm::allreduce_max(std::vector<double>& v) const {
-  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MAX, comm_);
+namespace {
+
+template <class T>
+MPI_Datatype mpi_type();
+template <>
+MPI_Datatype mpi_type<double>() {
+  return MPI_DOUBLE;
 }
-void Comm::allreduce_min(std::vector<double>& v) const {
-  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_MIN, comm_);
+template <>
+MPI_Datatype mpi_type<std::uint64_t>() {
+  return MPI_UINT64_T;
 }
-void Comm::allreduce_sum(std::vector<std::uint64_t>& v) const {
-  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_UINT64_T, MPI_SUM, comm_);
-}
-double Comm::allreduce_max(double v) const {
-  double out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MAX, comm_);
+
+template <class T>
+T allreduce_one(T v, MPI_Op op, MPI_Comm comm) {
+  T out{};
+  MPI_Allreduce(&v, &out, 1, mpi_type<T>(), op, comm);
   return out;
 }
-double Comm::allreduce_min(double v) const {
-  double out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MIN, comm_);
-  return out;
+
+template <class T>
+void allreduce_each(std::vector<T>& v, MPI_Op op, MPI_Comm comm) {
+  MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), mpi_type<T>(), op, comm);
 }
-std::uint64_t Comm::allreduce_sum(std::uint64_t v) const {
-  std::uint64_t out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_SUM, comm_);
-  return out;
-}
-std::uint64_t Comm::allreduce_max(std::uint64_t v) const {
-  std::uint64_t out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_UINT64_T, MPI_MAX, comm_);
-  return out;
-}
+
+}  // namespace
+
+void Comm::allreduce_max(std::vector<double>& v) const { allreduce_each(v, MPI_MAX, comm_); }
+void Comm::allreduce_min(std::vector<double>& v) const { allreduce_each(v, MPI_MIN, comm_); }
+void Comm::allreduce_sum(std::vector<std::uint64_t>& v) const { allreduce_each(v, MPI_SUM, comm_); }
+void Comm::allreduce_min(std::vector<std::uint64_t>& v) const { allreduce_each(v, MPI_MIN, comm_); }
+double Comm::allreduce_max(double v) const { return allreduce_one(v, MPI_MAX, comm_); }
+double Comm::allreduce_min(double v) const { return allreduce_one(v, MPI_MIN, comm_); }
+std::uint64_t Comm::allreduce_sum(std::uint64_t v) const { return allreduce_one(v, MPI_SUM, comm_); }
+std::uint64_t Comm::allreduce_max(std::uint64_t v) const { return allreduce_one(v, MPI_MAX, comm_); }
+std::uint64_t Comm::allreduce_min(std::uint64_t v) const { return allreduce_one(v, MPI_MIN, comm_); }
 void Comm::reduce_sum_to_root(std::vector<std::uint64_t>& v) const {
   const int n = static_cast<int>(v.size());
   if (rank_ == 0)
@@ -144,6 +153,14 @@ std::vector<std::uint64_t> Comm::gather(std::uint64_t value) const {
   std::vector<std::uint64_t> out(rank_ == 0 ? static_cast<std::size_t>(size_) : 0);
   MPI_Gather(&value, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, 0, comm_);
   return out;
+}
+void Comm::gather_bytes(const void* mine, std::size_t bytes, void* out) const {
+  // MPI counts are int: refuse rather than truncate (every rank checks the
+  // same numbers, so every rank throws alike before the collective).
+  if (bytes > static_cast<std::size_t>(INT_MAX) / static_cast<std::size_t>(size_))
+    throw std::length_error(fmt::format("gather of {} bytes from {} ranks exceeds an MPI count", bytes, size_));
+  const int n = static_cast<int>(bytes);
+  MPI_Gather(mine, n, MPI_BYTE, out, n, MPI_BYTE, 0, comm_);
 }
 std::vector<int> Comm::allgather(int value) const {
   std::vector<int> out(static_cast<std::size_t>(size_));
@@ -180,6 +197,7 @@ void Comm::bcast(std::string& value) const {
   MPI_Bcast(value.data(), static_cast<int>(len), MPI_CHAR, 0, comm_);
 }
 void Comm::bcast(std::uint64_t& value) const { MPI_Bcast(&value, 1, MPI_UINT64_T, 0, comm_); }
+void Comm::bcast(int& value) const { MPI_Bcast(&value, 1, MPI_INT, 0, comm_); }
 
 NodeLayout Comm::node_layout() const {
   NodeLayout layout;

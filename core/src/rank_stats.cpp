@@ -87,4 +87,11 @@ void reduce_series_to_root(const Comm& comm, std::vector<std::uint64_t>& series)
   comm.reduce_sum_to_root(series);
 }
 
+std::optional<RankedMismatch> gather_first_mismatch(const Comm& comm, const RankMismatch& mine) {
+  const std::vector<RankMismatch> all = comm.gather_struct(mine);
+  const auto r = first_mismatch_rank(all);
+  if (!r) return std::nullopt;
+  return RankedMismatch{static_cast<int>(*r), all[*r]};
+}
+
 }  // namespace pfsbench

@@ -5,30 +5,22 @@
 #include <limits>
 
 #include "pfsbench/fs.hpp"
+#include "pfsbench/json_values.hpp"
 
 namespace pfsbench {
 namespace {
 
 using nlohmann::json;
 
-// Absent or non-finite numbers are null in the document, never NaN or Inf.
-json number_or_null(std::optional<double> v) {
-  if (!v || !std::isfinite(*v)) return nullptr;
-  return *v;
-}
-json finite(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 std::optional<double> opt_number(const json& j, const char* key) {
   if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
   return j.at(key).get<double>();
 }
-// A plain double the writer may have nulled (finite() above): null reads back as NaN.
+// A plain double the writer may have nulled (finite_or_null): null reads back as NaN.
 double number_or_nan(const json& j) {
   return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
 }
 
-json to_json(const Distribution& d) {
-  return {{"min", finite(d.min)}, {"median", finite(d.median)}, {"max", finite(d.max)}};
-}
 Distribution distribution_from_json(const json& j) {
   return {number_or_nan(j.at("min")), number_or_nan(j.at("median")), number_or_nan(j.at("max"))};
 }
@@ -37,9 +29,9 @@ Distribution distribution_from_json(const json& j) {
 
 json to_json(const LatencySummary& s) {
   json pct = json::array();
-  for (const auto& [p, ns] : s.percentiles) pct.push_back({{"p", p}, {"latency_ns", finite(ns)}});
-  return {{"count", s.count}, {"min_ns", finite(s.min_ns)}, {"mean_ns", finite(s.mean_ns)},
-          {"max_ns", finite(s.max_ns)}, {"percentiles", pct}};
+  for (const auto& [p, ns] : s.percentiles) pct.push_back({{"p", p}, {"latency_ns", finite_or_null(ns)}});
+  return {{"count", s.count}, {"min_ns", finite_or_null(s.min_ns)}, {"mean_ns", finite_or_null(s.mean_ns)},
+          {"max_ns", finite_or_null(s.max_ns)}, {"percentiles", pct}};
 }
 
 LatencySummary latency_from_json(const json& j) {
@@ -60,10 +52,10 @@ json to_json(const RunResult& r) {
                       {"iteration", p.iteration},
                       {"bytes", p.bytes},
                       {"ops", p.ops},
-                      {"duration_s", finite(p.duration_s)},
+                      {"duration_s", finite_or_null(p.duration_s)},
                       {"bandwidth_bytes_per_s", number_or_null(p.bandwidth_bytes_per_s)},
                       {"ops_per_s", number_or_null(p.ops_per_s)},
-                      {"rank_duration_s", to_json(p.rank_duration_s)},
+                      {"rank_duration_s", distribution_json(p.rank_duration_s)},
                       {"latency", p.latency ? to_json(*p.latency) : json(nullptr)},
                       {"details", p.details}});
   }
@@ -72,10 +64,10 @@ json to_json(const RunResult& r) {
     summary.push_back({{"phase", row.phase},
                        {"metric", row.metric},
                        {"count", row.stats.count},
-                       {"min", finite(row.stats.min)},
-                       {"max", finite(row.stats.max)},
-                       {"mean", finite(row.stats.mean)},
-                       {"median", finite(row.stats.median)},
+                       {"min", finite_or_null(row.stats.min)},
+                       {"max", finite_or_null(row.stats.max)},
+                       {"mean", finite_or_null(row.stats.mean)},
+                       {"median", finite_or_null(row.stats.median)},
                        {"stddev", number_or_null(row.stats.stddev)}});
   }
   json checks = json::array();
@@ -89,7 +81,7 @@ json to_json(const RunResult& r) {
       if (first.is_null()) first = m;
     }
     checks.push_back({{"phase", c.phase}, {"iteration", c.iteration}, {"passed", c.passed},
-                      {"bytes", c.bytes_checked}, {"duration_s", finite(c.duration_s)},
+                      {"bytes", c.bytes_checked}, {"duration_s", finite_or_null(c.duration_s)},
                       {"first_mismatch", m}});
   }
   json errors = json::array();

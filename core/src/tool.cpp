@@ -2,6 +2,8 @@
 
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -65,22 +67,12 @@ void print_root(const Comm& comm, std::ostream& os, const std::string& text) {
   if (comm.is_root()) os << text << std::flush;
 }
 
-}  // namespace
-
-int tool_main(Tool& tool, int argc, char** argv) {
-  MpiSession session(&argc, &argv);
-  install_signal_handlers();
-  Comm comm;
+// Parses and validates the command line, the same on every rank (no
+// collective). Returns the exit code when the program ends here: --help,
+// --version, or a usage error (printed once, by rank 0).
+std::optional<int> parse_command_line(Tool& tool, CLI::App& app, const CommonOptions& common, const Comm& comm,
+                                      int argc, char** argv, std::map<std::string, std::string>& tags) {
   const std::string name = tool.name();
-
-  CLI::App app(tool.description(), name);
-  app.footer(
-      "Exit codes: 0 ok, 1 run-time failure, 2 usage error, 3 verification failure, 4 interrupted.\n"
-      "Sizes take binary suffixes: 4k = 4KiB = 4096, 16m, 1g.");
-  CommonOptions common;
-  add_common_options(app, common, name);
-  tool.add_options(app);
-  std::map<std::string, std::string> tags;
   try {
     app.parse(argc, argv);
     tags = common.parsed_tags();
@@ -102,66 +94,102 @@ int tool_main(Tool& tool, int argc, char** argv) {
     print_root(comm, std::cerr, usage_line(name, e.what()) + "\n");
     return static_cast<int>(ExitCode::kUsage);
   }
+  return std::nullopt;
+}
 
-  std::ostream& out = common.json_path == "-" ? std::cerr : std::cout;
-  RunContext ctx(comm, common, out);
+// COLLECTIVE. The document's header: run id (rank 0's), times, command
+// line, config, node layout, clock offsets and environment.
+void start_result(RunContext& ctx, const Tool& tool, std::map<std::string, std::string> tags, int argc,
+                  char** argv) {
   RunResult& r = ctx.result;
-  r.tool = name;
+  r.tool = tool.name();
   r.tool_version = kVersion;
-  r.run_id = comm.is_root() ? make_run_id() : std::string();
-  comm.bcast(r.run_id);
+  r.run_id = ctx.comm.is_root() ? make_run_id() : std::string();
+  ctx.comm.bcast(r.run_id);
   r.started_at = iso8601_now();
-  r.label = common.label;
-  r.tags = tags;
+  r.label = ctx.common.label;
+  r.tags = std::move(tags);
   r.command_line.assign(argv, argv + argc);
   r.config = tool.config_json();
-  ctx.layout = comm.node_layout();
-  ctx.clock = synchronize_clocks(comm);
-  r.environment = capture_environment(comm, ctx.layout, ctx.clock, tool.target_path());
+  ctx.layout = ctx.comm.node_layout();
+  ctx.clock = synchronize_clocks(ctx.comm);
+  r.environment = capture_environment(ctx.comm, ctx.layout, ctx.clock, tool.target_path());
+}
 
-  ExitCode code = ExitCode::kOk;
+// COLLECTIVE. Runs the tool; an agreed failure becomes the exit code and
+// the error records. Anything else escaped a step (a bug): the other ranks
+// may be inside a collective, so rank 0 saves what it has and the job ends.
+ExitCode run_agreed(Tool& tool, RunContext& ctx) {
+  RunResult& r = ctx.result;
   try {
     tool.run(ctx);
   } catch (const CollectiveError& e) {
-    code = e.code();
-    if (comm.is_root())
-      for (const auto& m : collapse_rank_messages(e.rank_messages())) r.errors.push_back({m, kind_name(code)});
+    if (ctx.comm.is_root())
+      for (const auto& m : collapse_rank_messages(e.rank_messages())) r.errors.push_back({m, kind_name(e.code())});
+    return e.code();
   } catch (const std::exception& e) {
-    // Not agreed: the other ranks may be inside a collective. Save what rank
-    // 0 has, then end the job rather than hang it.
-    std::cerr << usage_line(name, fmt::format("rank {}: internal error outside a collective step: {}",
-                                              comm.rank(), e.what()))
+    std::cerr << usage_line(tool.name(), fmt::format("rank {}: internal error outside a collective step: {}",
+                                                     ctx.comm.rank(), e.what()))
               << std::endl;
-    if (comm.is_root() && !common.json_path.empty()) {
+    if (ctx.comm.is_root() && !ctx.common.json_path.empty()) {
       r.status = ExitCode::kRuntime;
       r.finished_at = iso8601_now();
       r.errors.push_back({e.what(), "runtime"});
       try {
-        write_document(r, common.json_path);
+        write_document(r, ctx.common.json_path);
       } catch (...) {
       }
     }
     MpiSession::abort(static_cast<int>(ExitCode::kRuntime));
   }
-  if (code == ExitCode::kOk && r.verification.status() == "failed") code = ExitCode::kVerify;
-  r.status = code;
-  r.finished_at = iso8601_now();
+  return ExitCode::kOk;
+}
 
-  if (comm.is_root()) {
-    if (!common.quiet) tool.report(ctx, out);
-    print_diagnostics(r, name, std::cerr);
-    if (!common.json_path.empty()) {
-      try {
-        write_document(r, common.json_path);
-      } catch (const Error& e) {
-        std::cerr << usage_line(name, e.what()) << std::endl;
-        if (code == ExitCode::kOk) code = ExitCode::kRuntime;
-      }
-    }
+// Rank 0: the table, the diagnostics and the final document. Returns the
+// exit code, runtime when the document could not be written.
+ExitCode finish_on_root(const Tool& tool, RunContext& ctx, ExitCode code) {
+  RunResult& r = ctx.result;
+  if (!ctx.common.quiet) tool.report(ctx, ctx.out);
+  print_diagnostics(r, tool.name(), std::cerr);
+  if (ctx.common.json_path.empty()) return code;
+  try {
+    write_document(r, ctx.common.json_path);
+  } catch (const Error& e) {
+    std::cerr << usage_line(tool.name(), e.what()) << std::endl;
+    if (code == ExitCode::kOk) return ExitCode::kRuntime;
   }
+  return code;
+}
+
+}  // namespace
+
+int tool_main(Tool& tool, int argc, char** argv) {
+  MpiSession session(&argc, &argv);
+  install_signal_handlers();
+  Comm comm;
+  const std::string name = tool.name();
+
+  CLI::App app(tool.description(), name);
+  app.footer(
+      "Exit codes: 0 ok, 1 run-time failure, 2 usage error, 3 verification failure, 4 interrupted.\n"
+      "Sizes take binary suffixes: 4k = 4KiB = 4096, 16m, 1g.");
+  CommonOptions common;
+  add_common_options(app, common, name);
+  tool.add_options(app);
+  std::map<std::string, std::string> tags;
+  if (const auto done = parse_command_line(tool, app, common, comm, argc, argv, tags)) return *done;
+
+  std::ostream& out = common.json_path == "-" ? std::cerr : std::cout;
+  RunContext ctx(comm, common, out);
+  start_result(ctx, tool, std::move(tags), argc, argv);
+  ExitCode code = run_agreed(tool, ctx);
+  if (code == ExitCode::kOk && ctx.result.verification.status() == "failed") code = ExitCode::kVerify;
+  ctx.result.status = code;
+  ctx.result.finished_at = iso8601_now();
+  if (comm.is_root()) code = finish_on_root(tool, ctx, code);
   // Rank 0 may have changed the code (document not writable): share it.
   int code_int = static_cast<int>(code);
-  MPI_Bcast(&code_int, 1, MPI_INT, 0, comm.raw());
+  comm.bcast(code_int);
   return code_int;
 }
 

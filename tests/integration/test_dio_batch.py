@@ -1,7 +1,7 @@
 """dio_batch end to end under mpiexec: every engine at 1 and 2 ranks on a
 disk temp dir, bytes on disk, --verify, a corrupted block found with its
-offset, alignment rejected before any I/O, ENOSPC on a small ext4, SIGTERM,
-tmpfs warning, modes. Every document is validated against the schema."""
+offset, alignment rejected before any I/O, ENOSPC on a small ext4 (and the
+run's files removed after it unless --keep), SIGTERM, tmpfs warning, modes. Every document is validated against the schema."""
 import glob
 import os
 import signal
@@ -38,7 +38,7 @@ class DioBatchEngines(unittest.TestCase):
                 with self.subTest(engine=engine, np=np), pfsb.temp_dir(pfsb.DISK_TMP) as d:
                     doc = os.path.join(d, "r.json")
                     r = pfsb.run_tool(TOOL, np, ["--engine", engine, *depth_args(engine), "--bs", "32k",
-                                                 "--size", "4m", "-o", os.path.join(d, "f"), "--verify"],
+                                                 "--size", "4m", "-o", os.path.join(d, "f"), "--verify", "-k"],
                                       json_path=doc)
                     self.assertEqual(r.returncode, 0, r)
                     pfsb.assert_valid(self, r.doc)
@@ -74,7 +74,7 @@ class DioBatchEngines(unittest.TestCase):
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:
             f = os.path.join(d, "shared")
             r = pfsb.run_tool(TOOL, 2, ["--engine", engines()[0], "--iodepth", "8", "--size", "2m", "--bs", "16k",
-                                        "--rw", "randwrite", "--shared", "-o", f, "--verify"],
+                                        "--rw", "randwrite", "--shared", "-o", f, "--verify", "--keep"],
                               json_path=os.path.join(d, "r.json"))
             self.assertEqual(r.returncode, 0, r)
             pfsb.assert_valid(self, r.doc)
@@ -90,7 +90,7 @@ class DioBatchVerify(unittest.TestCase):
     def test_corrupted_block_is_found(self):
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:
             f = os.path.join(d, "f")
-            r = pfsb.run_tool(TOOL, 1, ["--engine", engines()[0], "--iodepth", "8", "--size", "2m", "-o", f],
+            r = pfsb.run_tool(TOOL, 1, ["--engine", engines()[0], "--iodepth", "8", "--size", "2m", "-o", f, "-k"],
                               json_path=os.path.join(d, "w.json"))
             self.assertEqual(r.returncode, 0, r)
             bad = 5 * 32768
@@ -145,27 +145,52 @@ class DioBatchUsage(unittest.TestCase):
                 self.assertEqual(os.listdir(d), [])
 
 
+def left_behind(mnt):
+    """What a run left on a small mount (mkfs.ext4 makes lost+found)."""
+    return sorted(set(os.listdir(mnt)) - {"lost+found"})
+
+
 class DioBatchFaults(unittest.TestCase):
     """Guards: ENOSPC mid-run stops all ranks together (exit 1, status
-    failed, rank/path/offset/errno in the document); SIGTERM is exit 4 with
-    the finished work kept."""
+    failed, rank/path/offset/errno in the document) and leaves none of the
+    run's files behind (they filled the disk for the next tool), unless
+    --keep; a file that existed before the run is never removed; SIGTERM is
+    exit 4 with the finished work kept in the document and the files gone."""
 
-    def test_enospc_on_small_ext4(self):
+    def run_until_full(self, mnt, extra=()):
+        doc = os.path.join(pfsb.DISK_TMP, f"dio-enospc-{os.getpid()}.json")
+        try:
+            r = pfsb.run_tool(TOOL, 2, ["--engine", engines()[0], "--iodepth", "16", "--size", "24m",
+                                        "-o", os.path.join(mnt, "f"), *extra], json_path=doc)
+        finally:
+            if os.path.exists(doc):
+                os.unlink(doc)
+        self.assertEqual(r.returncode, 1, r)
+        pfsb.assert_valid(self, r.doc)
+        self.assertEqual(r.doc["status"], "failed")
+        msgs = " ".join(e["message"] for e in r.doc["errors"])
+        self.assertIn("No space left on device (ENOSPC)", msgs)
+        self.assertRegex(msgs, r"rank \d: \S+ failed on '.*/f\.\d' at offset \d+")
+        self.assertEqual(r.doc["phases"], [])
+        return r
+
+    def test_enospc_on_small_ext4_leaves_nothing_behind(self):
         with pfsb.small_mount(self, "ext4", "32m") as mnt:
-            doc = os.path.join(pfsb.DISK_TMP, f"dio-enospc-{os.getpid()}.json")
-            try:
-                r = pfsb.run_tool(TOOL, 2, ["--engine", engines()[0], "--iodepth", "16", "--size", "24m",
-                                            "-o", os.path.join(mnt, "f")], json_path=doc)
-                self.assertEqual(r.returncode, 1, r)
-                pfsb.assert_valid(self, r.doc)
-                self.assertEqual(r.doc["status"], "failed")
-                msgs = " ".join(e["message"] for e in r.doc["errors"])
-                self.assertIn("No space left on device (ENOSPC)", msgs)
-                self.assertRegex(msgs, r"rank \d: \S+ failed on '.*/f\.\d' at offset \d+")
-                self.assertEqual(r.doc["phases"], [])
-            finally:
-                if os.path.exists(doc):
-                    os.unlink(doc)
+            self.run_until_full(mnt)
+            self.assertEqual(left_behind(mnt), [])
+
+    def test_enospc_with_keep_leaves_its_files(self):
+        with pfsb.small_mount(self, "ext4", "32m") as mnt:
+            r = self.run_until_full(mnt, ["--keep"])
+            self.assertTrue(r.doc["config"]["keep"])
+            self.assertEqual(left_behind(mnt), ["f.0", "f.1"])
+
+    def test_enospc_never_removes_a_file_that_existed(self):
+        with pfsb.small_mount(self, "ext4", "32m") as mnt:
+            with open(os.path.join(mnt, "f.0"), "wb") as fh:
+                fh.write(b"x" * 4096)
+            self.run_until_full(mnt)
+            self.assertEqual(left_behind(mnt), ["f.0"])  # f.1 was this run's: removed
 
     def test_sigterm_keeps_finished_work(self):
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:
@@ -195,6 +220,8 @@ class DioBatchFaults(unittest.TestCase):
             self.assertFalse(ph["details"]["complete"])
             self.assertGreater(ph["bytes"], 0)
             self.assertTrue(any("SIGTERM" in e["message"] for e in d2["errors"]), d2["errors"])
+            # The files were this run's (laid out by it): removed after the signal too.
+            self.assertEqual(sorted(glob.glob(f + ".*")), [])
 
 
 class DioBatchModesAndFilesystems(unittest.TestCase):
@@ -206,7 +233,7 @@ class DioBatchModesAndFilesystems(unittest.TestCase):
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:
             f = os.path.join(d, "f")
             common = ["--engine", e, "--iodepth", "8", "--size", "1m", "-o", f]
-            r = pfsb.run_tool(TOOL, 1, common + ["--prealloc", "fallocate"], json_path=os.path.join(d, "c.json"))
+            r = pfsb.run_tool(TOOL, 1, common + ["--prealloc", "fallocate", "-k"], json_path=os.path.join(d, "c.json"))
             self.assertEqual(r.returncode, 0, r)
             self.assertEqual(r.doc["config"]["prealloc"], "fallocate")
             r = pfsb.run_tool(TOOL, 1, common + ["--mode", "overwrite", "--verify"], json_path=os.path.join(d, "o.json"))
@@ -231,6 +258,7 @@ class DioBatchModesAndFilesystems(unittest.TestCase):
             pfsb.assert_valid(self, r.doc)
             self.assertTrue(any("O_DIRECT on tmpfs is not direct" in w for w in r.doc["warnings"]), r.doc["warnings"])
             self.assertIsNone(r.doc["phases"][0]["details"]["device"])
+            self.assertEqual(os.listdir(d), ["r.json"])  # the run's file, without -k, is removed at the end
 
 
 if __name__ == "__main__":

@@ -261,8 +261,9 @@ class EarlyStop(unittest.TestCase):
                     faultfs.mounted(self, ["--eio-write-after", "0", "--only-path", "f.1"]) as m:
                 path = m.path("f")
                 depth = "1" if engine == "psync" else "8"
+                # -k: the file is the evidence (dio_batch removes what it created otherwise)
                 r = run(self, "dio_batch", 2, ["--engine", engine, "--iodepth", depth, "--bs", "1m", "--size", "1g",
-                                               "-o", path], m.mnt, 1)
+                                               "-k", "-o", path], m.mnt, 1)
                 self.assertIn("rank 1: write failed", r.doc["errors"][0]["message"])
                 self.assertEqual(r.doc["phases"], [])
                 reached = os.path.getsize(m.backing_path("f.0"))

@@ -2,10 +2,13 @@
 // The only place besides rank_stats that touches MPI. Every function that
 // every rank of the communicator must call is marked COLLECTIVE.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <mpi.h>
@@ -67,6 +70,8 @@ class Comm {
   double allreduce_min(double v) const;
   std::uint64_t allreduce_sum(std::uint64_t v) const;
   std::uint64_t allreduce_max(std::uint64_t v) const;
+  std::uint64_t allreduce_min(std::uint64_t v) const;
+  void allreduce_min(std::vector<std::uint64_t>& values) const;
   /// COLLECTIVE. Element-wise sum of `values` into rank 0 (others unchanged).
   void reduce_sum_to_root(std::vector<std::uint64_t>& values) const;
 
@@ -74,16 +79,37 @@ class Comm {
   std::vector<double> gather(double value) const;
   std::vector<std::uint64_t> gather(std::uint64_t value) const;
   std::vector<std::string> gather(const std::string& value) const;
+  /// COLLECTIVE. Every rank's `count` structs, in rank order, on rank 0
+  /// (empty elsewhere), in one MPI_Gather of bytes: per-rank records cross
+  /// ranks as one gather of a plain struct, not one gather per field or text.
+  /// Every rank passes the same number of elements. Throws std::length_error
+  /// when the gathered bytes exceed what an MPI count can hold.
+  template <class T>
+  std::vector<T> gather_structs(std::span<const T> mine) const {
+    static_assert(std::is_trivially_copyable_v<T>, "gather_structs copies bytes");
+    std::vector<T> out(rank_ == 0 ? mine.size() * static_cast<std::size_t>(size_) : 0);
+    gather_bytes(mine.data(), mine.size_bytes(), out.data());
+    return out;
+  }
+  /// COLLECTIVE. gather_structs of one struct per rank.
+  template <class T>
+  std::vector<T> gather_struct(const T& mine) const {
+    return gather_structs(std::span<const T>(&mine, 1));
+  }
   /// COLLECTIVE. Every rank's value on every rank.
   std::vector<int> allgather(int value) const;
   /// COLLECTIVE. Rank 0's value on every rank.
   void bcast(std::string& value) const;
   void bcast(std::uint64_t& value) const;
+  void bcast(int& value) const;
 
   /// COLLECTIVE. Node layout from MPI_Comm_split_type(MPI_COMM_TYPE_SHARED).
   NodeLayout node_layout() const;
 
  private:
+  /// `bytes` from every rank into `out` on rank 0 (size x bytes there).
+  void gather_bytes(const void* mine, std::size_t bytes, void* out) const;
+
   MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pfsbench/histogram.hpp"
+#include "pfsbench/mismatch.hpp"
 #include "pfsbench/mpi.hpp"
 #include "pfsbench/stats.hpp"
 #include "pfsbench/timing.hpp"
@@ -51,5 +52,16 @@ void reduce_histogram_to_root(const Comm& comm, LatencyHistogram& hist);
 /// COLLECTIVE. Sums per-interval counters (a time series of equal-width
 /// buckets, which ranks may hold in different lengths) into rank 0's.
 void reduce_series_to_root(const Comm& comm, std::vector<std::uint64_t>& series);
+
+/// A mismatch and the rank that found it.
+struct RankedMismatch {
+  int rank = 0;
+  RankMismatch mismatch;
+};
+
+/// COLLECTIVE. One gather of every rank's record; on rank 0 the first
+/// mismatch (first_mismatch_rank: lowest offset, then lowest rank), nullopt
+/// when no rank found one and on every other rank.
+std::optional<RankedMismatch> gather_first_mismatch(const Comm& comm, const RankMismatch& mine);
 
 }  // namespace pfsbench

@@ -32,17 +32,44 @@ TEST(Summary, PhaseLine) {
   p.duration_s = 0.5;
   p.bandwidth_bytes_per_s = 2.0 * (1ull << 30);
   p.ops_per_s = 65536;
-  p.details = {{"ranks", 1}, {"complete", true}, {"io_duration_s", 0.4},
-               {"cpu", {{"usr_percent", 1.5}, {"sys_percent", 20.0}, {"per_io_ns", 3500.0}}},
-               {"device", {{"name", "vda"}, {"write", {{"requests", 900}, {"merges", 31868}, {"avg_request_bytes", 1258291.2}}}}}};
   r.phases.push_back(p);
+  DioPhaseDetails d;
+  d.ranks = 1;
+  d.complete = true;
+  d.io_duration_s = 0.4;
+  d.cpu.usr_percent = 1.5;
+  d.cpu.sys_percent = 20.0;
+  d.cpu.per_io_ns = 3500.0;
+  d.device = DeviceUse{"vda", {"vda"}, 1, {900, 31868, 900 * 1258291ull}, {}};
   std::ostringstream out;
-  print_summary(out, cfg, r);
+  print_summary(out, cfg, r, std::span<const DioPhaseDetails>(&d, 1));
   const std::string s = out.str();
   EXPECT_NE(s.find("rw=write, bs=32k, ioengine=libaio, iodepth=128"), std::string::npos) << s;
   EXPECT_NE(s.find("write: IOPS=65.5k, BW=2048MiB/s (2147MB/s)(1024MiB/500msec)"), std::string::npos) << s;
   EXPECT_NE(s.find("usr=1.50%, sys=20.00%, per I/O=3.50usec"), std::string::npos) << s;
   EXPECT_NE(s.find("disk (vda): requests=900, merges=31868, avg request=1.20 MiB"), std::string::npos) << s;
+  EXPECT_NE(s.find("ranks=1: duration min=0.000s median=0.000s max=0.000s; I/O-only span 0.400s"), std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("[interrupted: partial]"), std::string::npos) << s;
+}
+
+TEST(Summary, InterruptedPhaseIsMarkedAndSlatPrinted) {
+  Config cfg;
+  RunResult r;
+  Phase p;
+  p.name = "write";
+  p.bytes = 1 << 20;
+  p.duration_s = 1.0;
+  r.phases.push_back(p);
+  DioPhaseDetails d;
+  d.complete = false;
+  d.submission_latency = LatencySummary{10, 1000, 2000, 30000, {{50.0, 1500}}};
+  std::ostringstream out;
+  print_summary(out, cfg, r, std::span<const DioPhaseDetails>(&d, 1));
+  const std::string s = out.str();
+  EXPECT_NE(s.find("(1MiB/1000msec) [interrupted: partial]"), std::string::npos) << s;
+  EXPECT_NE(s.find("slat (usec): min=1, max=30, avg=2.00"), std::string::npos) << s;
+  EXPECT_EQ(s.find("disk ("), std::string::npos) << s;
 }
 
 }  // namespace
