@@ -14,7 +14,10 @@
 #include "phase_io.hpp"
 #include "pfsbench/aligned_buffer.hpp"
 #include "pfsbench/cli.hpp"
+#include "pfsbench/dio_align.hpp"
 #include "pfsbench/error.hpp"
+#include "pfsbench/json_values.hpp"
+#include "pfsbench/mismatch.hpp"
 #include "pfsbench/fs.hpp"
 #include "pfsbench/pattern.hpp"
 #include "pfsbench/progress.hpp"
@@ -30,8 +33,6 @@ namespace pfsbench::ior_like {
 namespace {
 
 enum SpanIndex { kTotal, kOpen, kIo, kFsync, kClose, kSpanCount };
-
-nlohmann::json number_or_null(std::optional<double> v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 class Runner {
  public:
@@ -78,14 +79,10 @@ class Runner {
       if (be_.caps().creates_files) require_writable_dir(parent_dir(cfg_.path), "-o " + cfg_.path, comm_.rank());
       std::size_t align = 4096;
       if (cfg_.backend.odirect) {
-        const FsInfo fs = probe_filesystem(cfg_.path);
-        if (fs.dio_mem_align_bytes) align = std::max<std::size_t>(align, *fs.dio_mem_align_bytes);
-        const std::uint64_t off_align = fs.dio_offset_align_bytes.value_or(fs.block_size_bytes ? fs.block_size_bytes : 4096);
-        if (cfg_.transfer_bytes % off_align != 0 || cfg_.block_bytes % off_align != 0)
-          throw UsageError(fmt::format(
-              "with O_DIRECT (-B) on {} every offset and size must be a multiple of {} bytes, but -t is {} "
-              "and -b is {}; choose multiples of {} or drop -B",
-              fs.fs_type, off_align, cfg_.transfer_bytes, cfg_.block_bytes, off_align));
+        const DioAlignment a = probe_dio_alignment(cfg_.path);
+        const DioSize sizes[] = {{"-t", cfg_.transfer_bytes, false}, {"-b", cfg_.block_bytes, true}};
+        if (auto problem = dio_alignment_problem(sizes, 0, a, "drop -B")) throw UsageError(*problem);
+        align = dio_buffer_alignment(a);
       }
       buffer_ = AlignedBuffer(cfg_.transfer_bytes, align);
     });
@@ -297,8 +294,8 @@ class Runner {
     const std::string file = data_file(cfg_.path, cfg_.file_per_process, data_rank);
     const DataPattern pattern(pattern_seed(data_rank));
     const std::size_t xfer = cfg_.transfer_bytes;
-    DataPattern::CheckResult first;
-    std::uint64_t bad_bytes = 0, checked = 0;
+    RankMismatch mine;
+    std::uint64_t checked = 0;
     PhaseIo io{be_, file_comm(), open_request(file, OpenMode::kRead, data_rank), layout_.transfers_per_rank(), xfer,
                false, {}, {}};
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
@@ -307,10 +304,14 @@ class Runner {
       if (size == 0 || !be_.caps().creates_files) return;  // the null backend reads nothing
       const auto r = pattern.check(std::span<const std::byte>(buffer_.data(), xfer), off);
       checked += xfer;
-      if (!r.ok) {
-        if (first.ok) first = r;
-        bad_bytes += r.bad_bytes;
+      if (r.ok) return;
+      if (!mine.any) {
+        mine.any = true;
+        mine.offset = r.first_bad_offset;
+        mine.expected = r.expected;
+        mine.found = r.found;
       }
+      mine.mismatched_bytes += r.bad_bytes;
     };
     LatencyHistogram unused;
     io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
@@ -318,28 +319,20 @@ class Runner {
     comm_.barrier();
     const PhaseTimes t = run_phase_io(ctx_, io, unused);
     const SpanStats s = reduce_spans(comm_, std::span<const Interval>(&t.total, 1), ctx_.clock).front();
-    const nlohmann::json mine = {{"ok", first.ok}, {"offset", first.first_bad_offset}, {"expected", first.expected},
-                                 {"found", first.found}, {"bad", bad_bytes}, {"checked", checked}, {"file", file}};
-    const std::vector<std::string> all = comm_.gather(mine.dump());
-    if (comm_.is_root()) record_check(name, iteration, s.span_s(), all);
-  }
-
-  void record_check(const char* name, int iteration, double duration_s, const std::vector<std::string>& all) {
+    const std::uint64_t all_checked = comm_.allreduce_sum(checked);
+    const std::optional<RankedMismatch> first = gather_first_mismatch(comm_, mine);
+    if (!comm_.is_root()) return;
     VerificationCheck check;
     check.phase = name;
     check.iteration = iteration;
-    check.duration_s = duration_s;
-    for (std::size_t r = 0; r < all.size(); ++r) {
-      const auto j = nlohmann::json::parse(all[r]);
-      check.bytes_checked += j["checked"].get<std::uint64_t>();
-      if (j["ok"].get<bool>()) continue;
+    check.duration_s = s.span_s();
+    check.bytes_checked = all_checked;
+    if (first) {
       check.passed = false;
-      const auto offset = j["offset"].get<std::uint64_t>();
-      // Keep the lowest offset (then lowest rank) as "the first" mismatch.
-      if (!check.first_mismatch || offset < check.first_mismatch->offset)
-        check.first_mismatch = Mismatch{j["file"].get<std::string>(), offset, j["expected"].get<std::uint32_t>(),
-                                        j["found"].get<std::uint32_t>(), j["bad"].get<std::uint64_t>(),
-                                        static_cast<int>(r)};
+      // Rank r read the data of sources_[r] (-R) or its own (-W).
+      const int reader = first->rank;
+      const int owner = std::string_view(name) == "read_check" ? sources_[static_cast<std::size_t>(reader)] : reader;
+      check.first_mismatch = to_mismatch(first->mismatch, reader, data_file(cfg_.path, cfg_.file_per_process, owner));
     }
     ctx_.result.verification.enabled = true;
     if (ctx_.verbose_root()) print_check(check);

@@ -10,6 +10,7 @@
 #include "backends/backends.hpp"
 #include "backends/posix_file.hpp"
 #include "pfsbench/error.hpp"
+#include "pfsbench/full_io.hpp"
 #include "pfsbench/signals.hpp"
 
 namespace pfsbench::ior_like {
@@ -46,40 +47,17 @@ class PosixFile final : public FileHandle {
   PosixFile(int fd, std::string path, int rank) : fd_(fd), path_(std::move(path)), rank_(rank) {}
   ~PosixFile() override { abandon(); }
 
+  // The core policy (full_io.hpp): short counts continue, EINTR retries
+  // unless the run is stopping, a pwrite returning 0 is ENOSPC.
   void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::pwrite(fd_, buf + done, size - done, static_cast<off_t>(offset + done));
-      if (n > 0) {
-        done += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR && !interrupt_requested()) continue;
-      // pwrite returning 0 for a non-zero size means no progress: report it
-      // as ENOSPC, which is what every filesystem we know means by it.
-      throw IoError("write", path_, n == 0 ? ENOSPC : errno, rank_, static_cast<std::int64_t>(offset + done),
-                    static_cast<std::int64_t>(size - done));
-    }
+    pwrite_full(file(), std::span<const std::byte>(buf, size), offset, write_policy());
   }
 
   void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::pread(fd_, buf + done, size - done, static_cast<off_t>(offset + done));
-      if (n > 0) {
-        done += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR && !interrupt_requested()) continue;
-      if (n == 0)
-        throw Error(ExitCode::kRuntime,
-                    fmt::format("rank {}: read failed on '{}' at offset {}: end of file after {} of {} bytes; "
-                                "the file is shorter than -b/-t/-s and the rank count expect: was it written "
-                                "with the same parameters?",
-                                rank_, path_, offset + done, done, size));
-      throw IoError("read", path_, errno, rank_, static_cast<std::int64_t>(offset + done),
-                    static_cast<std::int64_t>(size - done));
-    }
+    pread_exact(file(), std::span<std::byte>(buf, size), offset,
+                "the file is shorter than -b/-t/-s and the rank count expect: was it written with the same "
+                "parameters?",
+                read_policy());
   }
 
   void fsync() override {
@@ -98,6 +76,16 @@ class PosixFile final : public FileHandle {
   }
 
  private:
+  IoFile file() const noexcept { return IoFile{fd_, path_, rank_}; }
+  static const IoPolicy& write_policy() {
+    static const IoPolicy p{{}, "write", "free space on the target or lower -b/-s", {}};
+    return p;
+  }
+  static const IoPolicy& read_policy() {
+    static const IoPolicy p{{}, "read", {}, {}};
+    return p;
+  }
+
   int fd_;
   std::string path_;
   int rank_;

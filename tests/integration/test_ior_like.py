@@ -182,13 +182,14 @@ class IorLikeErrors(unittest.TestCase):
 
     def test_odirect_alignment_is_checked_before_io(self):
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:
-            r = pfsb.run_tool(TOOL, 2, ["-B", "-w", "-b", "3003k", "-t", "1001k", "-o", os.path.join(d, "f")],
+            # 1001 bytes is no multiple of any O_DIRECT alignment (512 or more).
+            r = pfsb.run_tool(TOOL, 2, ["-B", "-w", "-b", "3003", "-t", "1001", "-o", os.path.join(d, "f")],
                               os.path.join(d, "r.json"))
             self.assertEqual(r.returncode, 2, r)
             errs = [l for l in r.stderr.splitlines() if l.startswith("ior_like: error:")]
             self.assertEqual(len(errs), 1, r.stderr)
-            self.assertIn("must be a multiple of", errs[0])
-            self.assertIn("-t is 1025024", errs[0])
+            self.assertIn("-t 1001 is not a multiple of the O_DIRECT offset alignment", errs[0])
+            self.assertIn("drop -B", errs[0])
             self.assertEqual(os.listdir(d), ["r.json"], "no test file before the check")
             self.assertEqual(r.doc["status"], "failed")
             self.assertEqual(r.doc["errors"][0]["kind"], "usage")
