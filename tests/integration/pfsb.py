@@ -24,9 +24,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import validate_result  # noqa: E402
+from pfsbench_results import project  # noqa: E402
 
 BIN_DIR = os.environ.get("PFSBENCH_BIN_DIR", os.path.join(ROOT, "build", "bin"))
-MPIEXEC = shlex.split(os.environ.get("PFSBENCH_MPIEXEC", "mpiexec --oversubscribe --allow-run-as-root"))
+MPIEXEC = shlex.split(os.environ.get("PFSBENCH_MPIEXEC", shlex.join(["mpiexec", *project.mpirun_flags()])))
 SCHEMA = os.environ.get("PFSBENCH_SCHEMA", os.path.join(ROOT, "results", "schema", "result.schema.json"))
 DISK_TMP = os.environ.get("PFSBENCH_DISK_TMP", os.path.join(ROOT, "build", "test-tmp"))
 SHM = "/dev/shm"
