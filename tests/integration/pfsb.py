@@ -98,7 +98,7 @@ def is_root():
 
 @contextlib.contextmanager
 def small_mount(testcase, fstype="tmpfs", size="1m", options=""):
-    """Mounts a size-limited filesystem (tmpfs, or ext4/xfs on a loop image)
+    """Mounts a size-limited filesystem (tmpfs, or ext4/xfs/btrfs on a loop image)
     for ENOSPC cases, or a ramfs (no size limit, no O_DIRECT); skips the
     test with the reason when it cannot."""
     if not is_root():
@@ -115,7 +115,8 @@ def small_mount(testcase, fstype="tmpfs", size="1m", options=""):
         else:
             image = mnt + ".img"
             subprocess.run(["truncate", "-s", size, image], check=True)
-            mkfs = {"ext4": ["mkfs.ext4", "-q", "-F"], "xfs": ["mkfs.xfs", "-q", "-f"]}.get(fstype)
+            mkfs = {"ext4": ["mkfs.ext4", "-q", "-F"], "xfs": ["mkfs.xfs", "-q", "-f"],
+                    "btrfs": ["mkfs.btrfs", "-q", "-f"]}.get(fstype)
             if mkfs is None or shutil.which(mkfs[0]) is None:
                 testcase.skipTest(f"{fstype}: mkfs not available")
             r = subprocess.run(mkfs + [image], capture_output=True, text=True)
