@@ -9,6 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from pfsbench_results.project import SCHEMA  # noqa: E402,F401 (the C++ tests read it)
 from pfsbench_results.schema import errors_of, load_validator, non_finite_paths  # noqa: E402,F401
 
 
