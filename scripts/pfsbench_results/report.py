@@ -53,7 +53,8 @@ def series_of(run_dirs):
 
 def png(fig):
     """The figure as an <img> with its PNG inline; its title is the alt text."""
-    title = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title()
+    sup = getattr(fig, "_suptitle", None)  # Figure.get_suptitle() is matplotlib >= 3.8; Debian 12 has 3.6
+    title = sup.get_text() if sup else fig.axes[0].get_title()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)

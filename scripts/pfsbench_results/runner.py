@@ -193,6 +193,8 @@ class Driver:
         run_dir = os.path.join(work_dir, spec.name)
         os.makedirs(run_dir)
         doc_path = os.path.join(self.opts.out, rec["document"])
+        if os.path.exists(doc_path):  # a failed attempt's, before --resume: never read it as this run's
+            os.unlink(doc_path)
         tags = {"suite": self.suite.name, **self.opts.tags, **({"side": rec["side"]} if rec["side"] else {})}
         cmd = launch_prefix(self.opts.launcher, self.opts.np) + [project.tool_path(spec.tool)] + \
             spec.args_for(run_dir) + ["--json", doc_path]
@@ -204,7 +206,8 @@ class Driver:
         rec["started_at"] = now_iso()
         t0 = time.monotonic()
         with open(os.path.join(self.opts.out, rec["log"]), "w") as log:
-            self.child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                          errors="replace")
             tees = [threading.Thread(target=_tee, args=(self.child.stdout, sys.stdout, log)),
                     threading.Thread(target=_tee, args=(self.child.stderr, sys.stderr, log))]
             for t in tees:
