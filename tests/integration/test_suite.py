@@ -100,6 +100,27 @@ class Runs(SuiteTest):
         self.assertNotEqual(m2["runs"][2]["started_at"], first["ior_fails"])
         self.assertEqual(len(m2["resumed_at"]), 1)
 
+    def test_resume_never_reads_an_earlier_document(self):
+        # -t not dividing -b: a usage error found while parsing, so the run writes no document.
+        suite = self.write("usage.toml", TINY.replace('"-t", "64k"', '"-t", "100k"'))
+        out = os.path.join(self.dir, "out")
+        r = run_suite(suite, "--target", self.target, "--out", out)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        rec = manifest(out)["runs"][0]
+        self.assertEqual((rec["status"], rec["exit_code"], rec["document"]), ("usage_error", 2, None))
+        self.assertIn("does not divide -b", r.stderr, "the tool's message reaches the user")
+        with open(os.path.join(out, "ior.log")) as f:
+            self.assertIn("does not divide -b", f.read(), "and the run's log")
+        # A document left at the run's path (an earlier attempt's) is not taken for the rerun's.
+        with open(os.path.join(out, "md.json")) as src, open(os.path.join(out, "ior.json"), "w") as dst:
+            dst.write(src.read())
+        r = run_suite(suite, "--target", self.target, "--out", out, "--resume")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("run 1 of 1: ior", r.stderr)
+        rec = manifest(out)["runs"][0]
+        self.assertEqual((rec["status"], rec["document"], rec["config_hash"]), ("usage_error", None, None))
+        self.assertFalse(os.path.exists(os.path.join(out, "ior.json")))
+
     def test_ab_interleaves_with_setup_commands(self):
         suite = self.write("tiny.toml", TINY)
         out = os.path.join(self.dir, "ab")
