@@ -78,8 +78,12 @@ def match(base_docs, new_docs, force=False):
             raise UsageError(f"{key[0]}: the sides ran different configurations (config_hash differs: base {key[1]}, "
                              f"new {', '.join(k[1] for k in others)}); compare runs of one configuration, or add "
                              f"--force to compare them anyway")
-        warnings.append(f"{key[0]}: config_hash differs (base {key[1]}, new {others[0][1]}); compared anyway (--force)")
-        pairs.append((f"{key[0]} (forced)", bdocs, ng[others[0]]))
+        # Forced: the same suite run name if there is one (acceptance's two
+        # ior_like runs each find their own), else the first of the tool.
+        names = {d.record.get("name") for d in bdocs} - {None}
+        pick = next((k for k in others if names & {d.record.get("name") for d in ng[k]}), others[0])
+        warnings.append(f"{key[0]}: config_hash differs (base {key[1]}, new {pick[1]}); compared anyway (--force)")
+        pairs.append((f"{key[0]} (forced)", bdocs, ng[pick]))
     for key in ng:
         if key not in bg and not any(k[0] == key[0] for k in bg):
             warnings.append(f"{key[0]} ({key[1]}) has no run on the base side; not compared")
@@ -90,6 +94,8 @@ def compare_pair(bdocs, ndocs, metrics, gate_pct=None, seed=0):
     """Rows of one matched pair: per phase and metric, the medians, the
     ratio new/base, its bootstrap interval, the U test's p and the verdict."""
     rows = []
+    # The suite's run name(s) of the base side (None for bare documents).
+    run = ", ".join(sorted({d.record.get("name") for d in bdocs} - {None})) or None
     for phase in phase_names(bdocs):
         for metric in metrics:
             b, n = samples(bdocs, phase, metric), samples(ndocs, phase, metric)
@@ -99,12 +105,17 @@ def compare_pair(bdocs, ndocs, metrics, gate_pct=None, seed=0):
             if mb == 0:
                 continue
             ci = stats.bootstrap_ratio_ci(b, n, seed=seed)
-            rows.append({"tool": bdocs[0].tool, "phase": phase, "metric": metric,
+            rows.append({"tool": bdocs[0].tool, "run": run, "phase": phase, "metric": metric,
                          "higher_is_better": METRICS[metric][0] > 0, "n_base": len(b), "n_new": len(n),
                          "median_base": mb, "median_new": mn, "ratio": mn / mb,
                          "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None,
                          "p_value": stats.mann_whitney_p(b, n), "verdict": verdict(metric, ci, gate_pct)})
     return rows
+
+
+def row_label(row):
+    """tool, plus the suite run's name when it says more (ior_like (ior_like_fpp))."""
+    return row["tool"] if row.get("run") in (None, row["tool"]) else f"{row['tool']} ({row['run']})"
 
 
 def verdict(metric, ci, gate_pct):

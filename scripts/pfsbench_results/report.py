@@ -61,6 +61,11 @@ def png(fig):
     return f'<img alt="{esc(title)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
+def num(x):
+    """Two decimals, or 4 significant digits for small values (durations in s)."""
+    return f"{x:.2f}" if abs(x) >= 100 or x == 0 else f"{x:.4g}"
+
+
 def esc(v):
     return html.escape("-" if v is None else str(v))
 
@@ -224,8 +229,8 @@ def comparison_section(series):
         for r in res["rows"]:
             _, scale, unit = compare.METRICS[r["metric"]]
             ci = "-" if r["ci_low"] is None else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
-            rows.append([r["tool"], r["phase"], f"{r['metric']} [{unit}]", f"{r['median_base'] / scale:.2f}",
-                         f"{r['median_new'] / scale:.2f}", f"{r['ratio']:.3f}", ci,
+            rows.append([compare.row_label(r), r["phase"], f"{r['metric']} [{unit}]", num(r['median_base'] / scale),
+                         num(r['median_new'] / scale), f"{r['ratio']:.3f}", ci,
                          "-" if r["p_value"] is None else f"{r['p_value']:.3f}", f"{r['n_base']}/{r['n_new']}",
                          r["verdict"]])
             classes.append({"regression": "bad", "improvement": "ok"}.get(r["verdict"]))

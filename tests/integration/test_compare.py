@@ -139,6 +139,33 @@ class Gate(unittest.TestCase):
         self.assertAlmostEqual(bw["ratio"], 0.8, delta=0.02)
         self.assertNotIn("fewer than 5", r.stderr)
 
+    def run_dir(self, name, runs):
+        """A results directory with a manifest: runs = [(run name, config_hash, bandwidths)]."""
+        d = os.path.join(self.dir, name)
+        os.mkdir(d)
+        recs = []
+        for i, (run, h, values) in enumerate(runs):
+            with open(os.path.join(d, f"{run}.json"), "w") as f:
+                json.dump(synthetic(values, config_hash=h), f)
+            recs.append({"index": i + 1, "name": run, "tool": "ior_like", "side": None, "repetition": 1,
+                         "document": f"{run}.json", "status": "ok"})
+        with open(os.path.join(d, "manifest.json"), "w") as f:
+            json.dump({"schema": "pfsbench-manifest", "schema_version": 1, "suite": "s", "ab": None,
+                       "label": name, "runs": recs}, f)
+        return d
+
+    def test_forced_match_pairs_runs_of_the_same_name(self):
+        # Two ior_like runs per side, every configuration different (another target):
+        # --force pairs shared with shared and fpp with fpp, by the suite's run name.
+        base = self.run_dir("ext4", [("shared", "h:1", [1e9] * 5), ("fpp", "h:2", [2e9] * 5)])
+        new = self.run_dir("xfs", [("fpp", "h:4", [3e9] * 5), ("shared", "h:3", [0.5e9] * 5)])
+        r = compare(base, new, "--force", "--json", "--metric", "bandwidth_bytes_per_s")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ratios = {(x["run"], x["phase"]): x["ratio"] for x in json.loads(r.stdout)["rows"]}
+        self.assertEqual(ratios, {("shared", "write"): 0.5, ("fpp", "write"): 1.5})
+        r = compare(base, new, "--force")
+        self.assertRegex(r.stdout, r"ior_like \(fpp\) +write")
+
     def test_different_configurations_are_refused_unless_forced(self):
         base = self.write("base.json", synthetic([1e9] * 5))
         new = self.write("new.json", synthetic([1e9] * 5, config_hash="fnv1a64:00000000000000bb"))
