@@ -22,7 +22,7 @@ STATUS_CLASS = {"ok": "ok", "failed": "bad", "verify_failed": "bad", "usage_erro
                 "interrupted": "warn", "not_run": "warn", "pending": "warn"}
 CSS = """body{font-family:sans-serif;margin:2em;max-width:80em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left}
-th{background:#eee}td{max-width:22em;overflow-wrap:anywhere}.ok{background:#dfd}.bad{background:#fcc}.warn{background:#ffd}
+th{background:#eee}td{max-width:22em;overflow-wrap:break-word}.ok{background:#dfd}.bad{background:#fcc}.warn{background:#ffd}
 img{max-width:100%;display:block;margin:0.5em 0}h2{border-bottom:2px solid #444}.note{color:#555}"""
 
 
@@ -259,7 +259,8 @@ def provenance_section(series):
         rows.append([s.name, f"{launcher.get('kind')}" + (f" job {launcher.get('slurm_job_id')}"
                                                           if launcher.get("slurm_job_id") else ""),
                      env.get("nodes"), env.get("ranks"), tgt.get("fs_type"), mount.get("mount_point"),
-                     mount.get("options"), align, f"pfsbench {sw.get('pfsbench_version')} ({sw.get('git_revision')})",
+                     (mount.get("options") or "").replace(",", ", "), align,
+                     f"pfsbench {sw.get('pfsbench_version')} ({sw.get('git_revision')})",
                      sw.get("mpi_library"), ((env.get("system") or {}).get("kernel")),
                      ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))])
     return "<h2>Provenance</h2>" + table(
