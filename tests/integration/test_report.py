@@ -28,7 +28,7 @@ args = ["-b", "256k", "-t", "64k", "-i", "2", "-o", "{dir}/f"]
 [[run]]
 name = "md"
 tool = "mdtest_like"
-args = ["-n", "50", "-i", "2", "-w", "512", "-e", "512", "-d", "{dir}/md"]
+args = ["-n", "50", "-i", "2", "-w", "512", "-e", "512", "-W", "5", "-d", "{dir}/md"]
 [[run]]
 name = "dio"
 tool = "dio_batch"
@@ -129,7 +129,8 @@ class Report(unittest.TestCase):
         self.assertTrue(all(src.startswith("data:image/png;base64,") for src in imgs))
         for section in ("<h2>Runs</h2>", "<h2>Comparison</h2>", "<h2>ior_like</h2>", "<h2>mdtest_like</h2>",
                         "<h2>dio_batch</h2>", "<h2>mmap_read</h2>", "<h2>Provenance</h2>", "95% CI",
-                        "mmap_read: thread scaling", "rate over time", "latency percentiles"):
+                        "mmap_read: thread scaling", "rate over time", "latency percentiles",
+                        "<h3>Stonewall</h3>", "<th>items_at_stonewall_total</th>"):
             self.assertTrue(section in page, section)
         for series in ("one", "two A", "two B"):
             self.assertIn(f"<td>{series}</td>", page)
