@@ -2,6 +2,8 @@
 and the facts of tools.conf (the tool list and the mpirun flags), which
 CMake and scripts/common.sh read too."""
 import os
+import subprocess
+import sys
 
 # scripts/pfsbench_results/project.py -> the source tree, or
 # <prefix>/share/pfsbench when installed (cmake --install keeps the layout).
@@ -63,3 +65,18 @@ def default_results_dir():
     """results/runs of the source tree; under the current directory when installed."""
     base = ROOT if is_source_tree() else os.getcwd()
     return os.path.join(base, "results", "runs")
+
+
+def ensure_built(names):
+    """In a source tree without $PFSBENCH_BIN_DIR, builds the tools when one
+    of `names` is missing (scripts/common.sh: install what is missing, build
+    Release), so a suite runs on a fresh clone. Returns False when the build
+    failed; installed or with $PFSBENCH_BIN_DIR it never builds."""
+    missing = [t for t in names if not os.access(tool_path(t), os.X_OK)]
+    if not missing or not is_source_tree() or os.environ.get("PFSBENCH_BIN_DIR"):
+        return True
+    print(f"pfsbench: {', '.join(missing)} not built in {bin_dir()}: building (scripts/common.sh build Release)",
+          file=sys.stderr, flush=True)
+    r = subprocess.run(["bash", "-c", 'source "$1/scripts/common.sh" && ensure_deps && build Release', "bash", ROOT],
+                       stdout=sys.stderr)
+    return r.returncode == 0
