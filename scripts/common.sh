@@ -10,6 +10,7 @@ PFSBENCH_PACKAGES=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
   libaio-dev liburing-dev
   python3 python3-jsonschema python3-matplotlib
+  python3-h5py   # tests/integration/test_ior_backends.py reads HDF5 files with an independent reader
   python3-scipy  # scripts/compare: Mann-Whitney U
   chromium       # tests/integration/test_report.py renders the HTML report headless
   btrfs-progs    # tests/integration/test_cross_fs.py: the quick suite on a loop-mounted btrfs
