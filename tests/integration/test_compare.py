@@ -13,6 +13,7 @@ import subprocess
 import unittest
 
 import pfsb
+from pfsbench_results import stats
 from test_scripts import minimal_document
 
 COMPARE = os.path.join(pfsb.ROOT, "scripts", "compare")
@@ -197,6 +198,30 @@ class Gate(unittest.TestCase):
                 r = compare(*args)
                 self.assertEqual(r.returncode, 2, r)
                 self.assertIn(message, r.stderr)
+
+
+class Stats(unittest.TestCase):
+    """The statistics on inputs whose answer is exact."""
+
+    def test_interval_of_constant_sides_is_the_ratio(self):
+        self.assertEqual(stats.bootstrap_ratio_ci([2.0] * 5, [3.0] * 7), (1.5, 1.5))
+
+    def test_interval_is_seeded_and_brackets_the_ratio(self):
+        base, new = noisy(100, 0.1, 9, 1), noisy(80, 0.1, 9, 2)
+        ci = stats.bootstrap_ratio_ci(base, new, seed=3)
+        self.assertEqual(ci, stats.bootstrap_ratio_ci(base, new, seed=3))
+        self.assertLess(ci[0], stats.median(new) / stats.median(base))
+        self.assertGreater(ci[1], stats.median(new) / stats.median(base))
+
+    def test_degenerate_inputs(self):
+        self.assertIsNone(stats.bootstrap_ratio_ci([], [1.0]))
+        self.assertIsNone(stats.bootstrap_ratio_ci([0.0, 0.0], [1.0]))
+        self.assertIsNone(stats.mann_whitney_p([1.0, 1.0], [1.0]))
+        self.assertIsNone(stats.mann_whitney_p([], [1.0]))
+
+    def test_mann_whitney_separated_samples(self):
+        # 5 vs 5, every new value above every base value: the exact two-sided p is 2 / C(10, 5).
+        self.assertAlmostEqual(stats.mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]), 2 / 252)
 
 
 class RealRuns(unittest.TestCase):

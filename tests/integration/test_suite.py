@@ -13,7 +13,7 @@ import time
 import unittest
 
 import pfsb
-from pfsbench_results import suites
+from pfsbench_results import project, runner, suites
 
 SUITE = os.path.join(pfsb.ROOT, "scripts", "suite")
 
@@ -262,6 +262,12 @@ class ShippedSuites(unittest.TestCase):
         for tool, flags in lacking.items():
             for flag in flags:
                 self.assertRegex(r.stderr, rf"{tool} has no [^;]*{flag}")
+
+    def test_launcher_detection_and_prefix(self):
+        self.assertEqual(runner.detect_launcher({"SLURM_JOB_ID": "42", "PATH": "/bin"}), "srun")
+        self.assertEqual(runner.detect_launcher({"PATH": "/bin"}), "mpirun")
+        self.assertEqual(runner.launch_prefix("srun", 8), ["srun", "--mpi=pmix", "-n", "8"])
+        self.assertEqual(runner.launch_prefix("mpirun", 3), ["mpirun", *project.mpirun_flags(), "-np", "3"])
 
     def test_help_parsing_skips_refused_flags(self):
         text = ("Options:\n  -h,--help  Print\n  -b,--block-size SIZE=1m  Bytes\n"
