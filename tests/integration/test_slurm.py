@@ -138,6 +138,23 @@ class SrunRuns(unittest.TestCase):
             steps.append(self.check_environment(r.doc, r.stderr, 2))
         self.assertEqual(steps[1], steps[0] + 1, "consecutive steps of one job")
 
+    def test_ior_mpiio_and_hdf5_lines_under_srun(self):
+        """Issue 8's IOR lines, scaled down, as srun steps: collective MPI-IO
+        and collective HDF5 with verification run unchanged under Slurm."""
+        lines = [["-a", "MPIIO", "-c", "-w", "-r", "-k", "-t", "64k", "-b", "256k", "-i", "2"],
+                 ["-a", "HDF5", "-c", "--hdf5.collectiveMetadata", "-w", "-r", "-W", "-R", "-t", "32k", "-b", "128k",
+                  "-s", "4"]]
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            for k, line in enumerate(lines):
+                with self.subTest(line=" ".join(line)):
+                    r = self.srun("ior_like", 2, line + ["-o", os.path.join(d, f"f{k}")], os.path.join(d, f"{k}.json"))
+                    self.assertEqual(r.returncode, 0, r)
+                    pfsb.assert_valid(self, r.doc)
+                    self.assertEqual(r.doc["status"], "ok")
+                    self.assertTrue(all(p["details"]["collective"] for p in r.doc["phases"]))
+                    self.assertEqual(r.doc["verification"]["status"], "passed" if "-W" in line else "not_run")
+                    self.check_environment(r.doc, r.stderr, 2)
+
     def test_mpirun_inside_a_job_is_mpirun(self):
         """mpirun in an allocation starts its daemons with srun (forced here on
         one node with ras_base_launch_orted_on_hn): the ranks inherit that
