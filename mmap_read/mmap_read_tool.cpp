@@ -20,7 +20,7 @@
 #include "pfsbench/unique_fd.hpp"
 #include "pfsbench/units.hpp"
 #include "plan.hpp"
-#include "sigbus.hpp"
+#include "pfsbench/sigbus.hpp"
 
 namespace pfsbench::mmap_read {
 

@@ -15,7 +15,7 @@
 #include "pfsbench/full_io.hpp"
 #include "pfsbench/unique_fd.hpp"
 #include "pfsbench/signals.hpp"
-#include "sigbus.hpp"
+#include "pfsbench/sigbus.hpp"
 
 namespace pfsbench::mmap_read {
 namespace {

@@ -10,6 +10,7 @@ PFSBENCH_PACKAGES=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
   libaio-dev liburing-dev
   python3 python3-jsonschema python3-matplotlib
+  python3-h5py  # tests/integration/test_ior_backends.py reads HDF5 files with an independent reader
   fio procps util-linux e2fsprogs xfsprogs
   fuse3 libfuse3-dev
   slurm-wlm munge  # tests/integration/test_slurm.py runs the tools under srun (private Slurm, started by the test)
