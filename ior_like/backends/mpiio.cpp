@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "backends/backends.hpp"
+#include "backends/mpi_info.hpp"
 #include "backends/posix_file.hpp"
 #include "pfsbench/cli.hpp"
 #include "pfsbench/error.hpp"
@@ -17,44 +18,12 @@ namespace {
 
 // The hints in effect on an open file (MPI_File_get_info), key -> value.
 nlohmann::json hints_in_effect(MPI_File fh) {
-  nlohmann::json out = nlohmann::json::object();
   MPI_Info info = MPI_INFO_NULL;
-  if (MPI_File_get_info(fh, &info) != MPI_SUCCESS || info == MPI_INFO_NULL) return out;
-  int nkeys = 0;
-  MPI_Info_get_nkeys(info, &nkeys);
-  for (int i = 0; i < nkeys; ++i) {
-    char key[MPI_MAX_INFO_KEY + 1];
-    MPI_Info_get_nthkey(info, i, key);
-    int len = 0, flag = 0;
-    MPI_Info_get_valuelen(info, key, &len, &flag);
-    if (!flag) continue;
-    std::string value(static_cast<std::size_t>(len) + 1, '\0');
-    MPI_Info_get(info, key, len + 1, value.data(), &flag);
-    value.resize(static_cast<std::size_t>(len));
-    out[key] = value;
-  }
-  MPI_Info_free(&info);
+  if (MPI_File_get_info(fh, &info) != MPI_SUCCESS) return nlohmann::json::object();
+  nlohmann::json out = info_to_json(info);
+  if (info != MPI_INFO_NULL) MPI_Info_free(&info);
   return out;
 }
-
-// An MPI_Info built from the request's hints; freed on scope exit.
-class InfoGuard {
- public:
-  explicit InfoGuard(const std::map<std::string, std::string>& hints) {
-    if (hints.empty()) return;
-    MPI_Info_create(&info_);
-    for (const auto& [k, v] : hints) MPI_Info_set(info_, k.c_str(), v.c_str());
-  }
-  ~InfoGuard() {
-    if (info_ != MPI_INFO_NULL) MPI_Info_free(&info_);
-  }
-  InfoGuard(const InfoGuard&) = delete;
-  InfoGuard& operator=(const InfoGuard&) = delete;
-  MPI_Info get() const noexcept { return info_; }
-
- private:
-  MPI_Info info_ = MPI_INFO_NULL;
-};
 
 // A committed datatype freed on scope exit.
 struct TypeGuard {
