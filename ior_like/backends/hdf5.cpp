@@ -213,7 +213,7 @@ class Hdf5File final : public FileHandle {
   nlohmann::json facts_;
 };
 
-class Hdf5Backend final : public IoBackend {
+class Hdf5Backend final : public FileBackend {
  public:
   // HDF5 would print every error stack to stderr; we capture them instead.
   // MPI_T walks every control variable: asked once, outside any timed window.
@@ -225,8 +225,6 @@ class Hdf5Backend final : public IoBackend {
     file->open(file_comm);
     return file;
   }
-  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
-  bool exists(const std::string& path) override { return posix_exists(path); }
 
  private:
   MpiioComponent component_;

@@ -42,34 +42,11 @@ class MpiioFile final : public FileHandle {
   ~MpiioFile() override { abandon(); }
 
   void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    const ByteRun run(size);
-    MPI_Status status;
-    const MPI_Offset at = view_offset(offset);
-    const int rc = req_.collective
-                       ? MPI_File_write_at_all(fh_, at, buf, run.count(), run.type(), &status)
-                       : MPI_File_write_at(fh_, at, buf, run.count(), run.type(), &status);
-    check(rc, req_.collective ? "MPI_File_write_at_all" : "MPI_File_write_at", offset, size);
-    const std::uint64_t moved = size == 0 ? 0 : bytes_moved(status, run.type());
-    if (moved != size)
-      throw IoError(req_.collective ? "MPI_File_write_at_all" : "MPI_File_write_at", req_.path,
-                    IoError::LibraryText{fmt::format("wrote {} of {} bytes", moved, size)}, req_.rank,
-                    static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
+    move(buf, nullptr, size, offset);
   }
 
   void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    const ByteRun run(size);
-    MPI_Status status;
-    const MPI_Offset at = view_offset(offset);
-    const int rc = req_.collective ? MPI_File_read_at_all(fh_, at, buf, run.count(), run.type(), &status)
-                                   : MPI_File_read_at(fh_, at, buf, run.count(), run.type(), &status);
-    check(rc, req_.collective ? "MPI_File_read_at_all" : "MPI_File_read_at", offset, size);
-    const std::uint64_t moved = size == 0 ? 0 : bytes_moved(status, run.type());
-    if (moved != size)
-      throw IoError(req_.collective ? "MPI_File_read_at_all" : "MPI_File_read_at", req_.path,
-                    IoError::LibraryText{fmt::format("end of file after {} of {} bytes", moved, size)}, req_.rank,
-                    static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size),
-                    "the file is shorter than -b/-t/-s and the rank count expect: was it written with the same "
-                    "parameters?");
+    move(nullptr, buf, size, offset);
   }
 
   void fsync() override { check(MPI_File_sync(fh_), "MPI_File_sync", -1, -1); }
@@ -119,6 +96,37 @@ class MpiioFile final : public FileHandle {
     view_ = true;
   }
 
+  // One transfer (a write from `out` or a read into `in`): the independent
+  // or collective call, its error code, and the byte count it reports (a
+  // short count is an error, never ignored).
+  void move(const std::byte* out, std::byte* in, std::size_t size, std::uint64_t offset) {
+    const bool writing = out != nullptr;
+    const char* op = writing ? (req_.collective ? "MPI_File_write_at_all" : "MPI_File_write_at")
+                             : (req_.collective ? "MPI_File_read_at_all" : "MPI_File_read_at");
+    const ByteRun run(size);
+    const MPI_Offset at = view_offset(offset);
+    MPI_Status status;
+    int rc = MPI_SUCCESS;
+    if (writing)
+      rc = req_.collective ? MPI_File_write_at_all(fh_, at, out, run.count(), run.type(), &status)
+                           : MPI_File_write_at(fh_, at, out, run.count(), run.type(), &status);
+    else
+      rc = req_.collective ? MPI_File_read_at_all(fh_, at, in, run.count(), run.type(), &status)
+                           : MPI_File_read_at(fh_, at, in, run.count(), run.type(), &status);
+    const auto off = static_cast<std::int64_t>(offset);
+    const auto len = static_cast<std::int64_t>(size);
+    check(rc, op, off, len);
+    const std::uint64_t moved = size == 0 ? 0 : bytes_moved(status, run.type());
+    if (moved == size) return;
+    if (writing)
+      throw IoError(op, req_.path, IoError::LibraryText{fmt::format("wrote {} of {} bytes", moved, size)}, req_.rank,
+                    off, len);
+    throw IoError(op, req_.path, IoError::LibraryText{fmt::format("end of file after {} of {} bytes", moved, size)},
+                  req_.rank, off, len,
+                  "the file is shorter than -b/-t/-s and the rank count expect: was it written with the same "
+                  "parameters?");
+  }
+
   MPI_Offset view_offset(std::uint64_t file_offset) const noexcept {
     if (!view_) return static_cast<MPI_Offset>(file_offset);
     const Layout& l = req_.layout;
@@ -140,7 +148,7 @@ class MpiioFile final : public FileHandle {
   nlohmann::json facts_;
 };
 
-class MpiioBackend final : public IoBackend {
+class MpiioBackend final : public FileBackend {
  public:
   // Asked once, outside any timed window (MPI_T walks every control variable).
   MpiioBackend() : component_(mpiio_component()) {}
@@ -167,10 +175,6 @@ class MpiioBackend final : public IoBackend {
     file->setup(req.options != nullptr ? req.options->mpiio : MpiioOptions{});
     return file;
   }
-  // MPI_File_delete calls unlink underneath on POSIX filesystems; plain
-  // unlink keeps "never follow a symlink" obvious and needs no MPI.
-  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
-  bool exists(const std::string& path) override { return posix_exists(path); }
 
  private:
   MpiioComponent component_;

@@ -206,6 +206,24 @@ def checkpoint_phases(doc_path):
         return []
 
 
+def sigterm_after_checkpoint(testcase, tool, np, args, doc_path, phases=2):
+    """Starts `tool`, waits until its checkpoint holds `phases` finished
+    phases, sends SIGTERM to its ranks and waits for it. Returns
+    (exit code, stderr, final document); never leaves the run behind."""
+    proc = start_tool(tool, np, args, doc_path)
+    try:
+        testcase.assertTrue(wait_for(lambda: len(checkpoint_phases(doc_path)) >= phases, 120),
+                            "no checkpoint document appeared")
+        signal_ranks(tool, proc, signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    with open(doc_path) as f:
+        doc = json.load(f)
+    return proc.returncode, err, doc
+
+
 def wait_for(predicate, timeout_s=60.0, step_s=0.05):
     end = time.time() + timeout_s
     while time.time() < end:
