@@ -47,7 +47,7 @@ std::uint64_t resolve_random_seed(const Comm& comm, const Config& cfg) {
   if (!cfg.random_order) return 0;
   if (cfg.random_seed) return *cfg.random_seed;
   std::uint64_t seed = 0;
-  if (comm.is_root()) seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+  if (comm.is_root()) seed = std::random_device{}();  // 32 bits, like mdtest's time(NULL)
   comm.bcast(seed);
   return seed;
 }

@@ -11,6 +11,7 @@ PFSBENCH_PACKAGES=(
   libaio-dev liburing-dev
   python3 python3-jsonschema python3-matplotlib
   fio procps util-linux e2fsprogs xfsprogs
+  strace  # tests/integration/test_mdtest_like_io500.py checks the paths mdtest_like resolves
   fuse3 libfuse3-dev
   slurm-wlm munge  # tests/integration/test_slurm.py runs the tools under srun (private Slurm, started by the test)
 )
