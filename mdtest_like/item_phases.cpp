@@ -282,8 +282,8 @@ void Iteration::open_phase_dirs(ItemPhase& ph) const {
 
 void Iteration::timed_item_loop(ItemPhase& ph) {
   Progress progress(ctx_.verbose_root(), ph.name, ph.count, ph.is_file() ? "files" : "directories");
-  begin_phase(ctx_.comm, ph.rec);
-  ctx_.step([&] {
+  begin_phase(ctx_.comm);
+  timed_step(ctx_, ph.rec, true, [&] {
     if (cfg_.time_dir_overhead) {
       if (cfg_.path_resolution == PathResolution::kDirFd) open_phase_dirs(ph);
       ph.dirs.build_prefixes(ph.place, cfg_.path_resolution);
@@ -301,7 +301,7 @@ void Iteration::timed_item_loop(ItemPhase& ph) {
     // creates up to it, so all ranks end with the same items (mdtest -W).
     ph.at_stonewall = ph.done;
     ph.agreed = ctx_.comm.allreduce_max(ph.done);
-    ctx_.step([&] {
+    timed_step(ctx_, ph.rec, false, [&] {
       ph.done = run_items(ph, ph.done, ph.agreed, kNoDeadline, progress);
       st_.created[kind_index(ph.kind)] = ph.done;
       throw_if_failed(ph);
@@ -309,7 +309,6 @@ void Iteration::timed_item_loop(ItemPhase& ph) {
     });
     st_.items[kind_index(ph.kind)] = ph.agreed;
   }
-  ph.rec.close();
 }
 
 namespace {

@@ -96,8 +96,8 @@ void Iteration::tree_create() {
       paths.push_back(full ? display(tree_dir_path(g, tree, k)) : tree_dir_path(g, tree, k));
   }
   OpRecorder rec;
-  begin_phase(ctx_.comm, rec);
-  ctx_.step([&] {
+  begin_phase(ctx_.comm);
+  timed_step(ctx_, rec, true, [&] {
     for (std::uint64_t k = 0; k < paths.size(); ++k) {
       // Parents were made just before by this rank, breadth-first.
       if (::mkdirat(at, paths[k].c_str(), 0755) != 0) {
@@ -110,7 +110,6 @@ void Iteration::tree_create() {
       if (ctx_.stop_requested()) return;
     }
   });
-  rec.close();
   finish_phase(ctx_, rec, "tree_create", st_.iteration, {st_.tree_dirs_created, 0},
                {{"operation", "create"}, {"target", "tree"}, {"shared_directory", !cfg_.unique_dir},
                 {"items_per_rank", tree_creator() ? dirs : 0}});
@@ -138,8 +137,8 @@ void Iteration::tree_remove() {
   std::uint64_t removed = 0, kept = 0;
   std::string first_kept;
   OpRecorder rec;
-  begin_phase(ctx_.comm, rec);
-  ctx_.step([&] {
+  begin_phase(ctx_.comm);
+  timed_step(ctx_, rec, true, [&] {
     for (std::uint64_t i = names.size(); i-- > 0;) {
       const int pfd = i == 0 ? iter_fd_.get() : parents[g.parent(i)].get();
       if (::unlinkat(pfd, names[i].c_str(), AT_REMOVEDIR) != 0) {
@@ -159,7 +158,6 @@ void Iteration::tree_remove() {
     }
     st_.tree_removed = true;
   });
-  rec.close();
   const std::uint64_t kept_all = ctx_.comm.allreduce_sum(kept);
   std::vector<std::string> kept_paths = ctx_.comm.gather(first_kept);
   finish_phase(ctx_, rec, "tree_remove", st_.iteration, {removed, 0},
