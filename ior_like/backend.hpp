@@ -2,41 +2,102 @@
 // The backend seam of ior_like (after fio's ioengine_ops and IOR's aiori):
 // narrow operations, declared capabilities, every per-file resource in the
 // handle. Backends throw IoError on failure and never exit. The driver
-// checks options against caps() and raises one clear usage error.
+// checks the command line against a backend's registry row (capabilities,
+// options) and raises one clear usage error, without building the backend.
+//
+// Collective rules (DESIGN.md, "Collective phases"):
+//  - open() is COLLECTIVE over the file communicator when the backend's
+//    caps say collective_open (MPI-IO, HDF5); fsync() and close() too.
+//  - With a collective transfer mode, write_at()/read_at() are COLLECTIVE:
+//    every rank of the file communicator calls them the same number of
+//    times. A rank with nothing (more) to move calls them with size 0.
+//  - abandon() never calls a collective: it is the error path of a rank
+//    that cannot meet the others (e.g. its open failed where theirs did
+//    not). Destructors abandon; they never call collectives.
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "plan.hpp"
+#include "pfsbench/mpi.hpp"
+
 namespace pfsbench::ior_like {
 
 struct BackendCaps {
-  bool creates_files = true;   ///< false for the null backend: nothing on disk
-  bool file_per_process = true;
-  bool shared_file = true;
-  bool fsync = true;
-  bool odirect = false;        ///< supports --posix.odirect / -B
+  bool creates_files = true;     ///< false for the null backend: nothing on disk
+  bool file_per_process = true;  ///< -F
+  bool fsync = true;             ///< -e
+  bool odirect = false;          ///< -B / --posix.odirect
+  bool collective = false;       ///< -c: collective transfers
+  bool collective_open = false;  ///< open/fsync/close are collective over the file communicator
+  bool hints = false;            ///< MPI-IO hints (hints file, IOR_HINT__MPI__ variables)
+  bool random_offsets = true;    ///< transfers at any offset, in any order
 };
 
 enum class OpenMode { kWrite, kRead };
 
-struct OpenOptions {
-  bool odirect = false;
+/// Options of the backends, each under its own prefix (--mpiio.*, --hdf5.*).
+/// Filled by the registry rows' option registration; read by the backends.
+struct MpiioOptions {
+  std::string hints_file;   ///< --mpiio.hintsFileName (IOR's format)
+  bool show_hints = false;  ///< --mpiio.showHints
+  bool preallocate = false; ///< --mpiio.preallocate
+  bool use_file_view = false;  ///< --mpiio.useFileView
+};
+struct Hdf5Options {
+  bool collective_metadata = false;    ///< --hdf5.collectiveMetadata
+  std::uint64_t alignment_bytes = 0;   ///< --hdf5.setAlignment (0: library default)
+  std::uint64_t chunk_bytes = 0;       ///< --hdf5.chunkSize (0: contiguous)
+  bool no_fill = false;                ///< --hdf5.noFill
+  std::string hints_file;              ///< --hdf5.hintsFileName
+  bool show_hints = false;             ///< --hdf5.showHints
+};
+struct BackendOptions {
+  bool odirect = false;  ///< -B / --posix.odirect
+  MpiioOptions mpiio;
+  Hdf5Options hdf5;
 };
 
-/// An open file. Not thread-safe. The destructor closes quietly when
-/// close() was not called (error paths).
+/// What a phase asks of open(): the file, the IOR layout, the mode.
+struct OpenRequest {
+  std::string path;
+  OpenMode mode = OpenMode::kWrite;
+  Layout layout;            ///< ranks, segments, block, transfer (the whole file's shape)
+  int data_rank = 0;        ///< whose block this rank moves (for file views / hyperslabs)
+  bool collective = false;  ///< -c: collective transfers
+  /// MPI hints to pass at open (key -> value), from the hints file and the
+  /// IOR_HINT__MPI__ variables, already read by rank 0 and shared.
+  std::map<std::string, std::string> hints;
+  const BackendOptions* options = nullptr;
+  int rank = 0;             ///< world rank, for error messages
+};
+
+/// An open file. Not thread-safe.
 class FileHandle {
  public:
   virtual ~FileHandle() = default;
-  /// Writes exactly `size` bytes at `offset`; a short write is an IoError.
+  /// Writes exactly `size` bytes at `offset` (a short write is an IoError).
+  /// COLLECTIVE in collective mode (size may be 0 then).
   virtual void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) = 0;
-  /// Reads exactly `size` bytes at `offset`; end of file is an IoError.
+  /// Reads exactly `size` bytes at `offset` (end of file is an error).
+  /// COLLECTIVE in collective mode (size may be 0 then).
   virtual void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) = 0;
+  /// COLLECTIVE where the backend's open is.
   virtual void fsync() = 0;
+  /// COLLECTIVE where the backend's open is. After close() the handle is spent.
   virtual void close() = 0;
+  /// Releases what can be released without any collective call; safe to
+  /// call on one rank alone, and more than once. Never throws.
+  virtual void abandon() noexcept {}
+  /// What the library did, for the phase's details (hints in effect, the
+  /// MPI-IO component, HDF5 metadata time, ...). Null when nothing to say.
+  virtual nlohmann::json facts() const { return nullptr; }
 };
 
 class IoBackend {
@@ -44,22 +105,15 @@ class IoBackend {
   virtual ~IoBackend() = default;
   virtual std::string name() const = 0;
   virtual BackendCaps caps() const = 0;
-  /// Opens (kWrite creates without truncating, as IOR does). `rank` is for
-  /// error messages. Throws IoError.
-  virtual std::unique_ptr<FileHandle> open(const std::string& path, OpenMode mode, const OpenOptions& opts,
-                                           int rank) = 0;
+  /// Opens (kWrite creates without truncating, as IOR does). COLLECTIVE
+  /// over `file_comm` when caps().collective_open: all ranks for a shared
+  /// file, MPI_COMM_SELF for a file per process. Throws IoError.
+  virtual std::unique_ptr<FileHandle> open(const Comm& file_comm, const OpenRequest& request) = 0;
   /// Removes a file this run created; never follows a symlink (unlink
-  /// removes the link itself). Missing files are not an error.
+  /// removes the link itself). Missing files are not an error. Local.
   virtual void remove(const std::string& path, int rank) = 0;
   /// True when `path` exists (lstat: a symlink counts as existing).
   virtual bool exists(const std::string& path) = 0;
 };
-
-/// Names of the backends built in, in -a order.
-std::vector<std::string> available_backends();
-
-/// Case-insensitive ("POSIX", "posix"). Throws UsageError listing the
-/// available backends for an unknown name.
-std::unique_ptr<IoBackend> make_backend(const std::string& name);
 
 }  // namespace pfsbench::ior_like

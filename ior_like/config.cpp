@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "backend.hpp"
+#include "backends/backends.hpp"
 #include "pfsbench/cli.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/units.hpp"
@@ -11,8 +11,12 @@
 namespace pfsbench::ior_like {
 
 void add_options(CLI::App& app, Config& cfg) {
-  app.add_option("-a,--api", cfg.api, "I/O backend: " + fmt::format("{}", fmt::join(available_backends(), ", ")))
-      ->capture_default_str();
+  std::string apis;
+  for (const auto& row : backend_rows())
+    apis += fmt::format("\n  {:<6} {}{}", row.ior_name, row.summary, row.built ? "" : " [not built]");
+  app.add_option("-a,--api", cfg.api, "I/O backend (case-insensitive):" + apis)->capture_default_str();
+  app.add_flag("-c,--collective", cfg.collective,
+               "Collective transfers (MPI_File_write_at_all, collective H5Dwrite); MPIIO and HDF5 only");
   add_size_option(app, "-b,--block-size", cfg.block_bytes, "Contiguous bytes each rank writes per segment");
   add_size_option(app, "-t,--transfer-size", cfg.transfer_bytes, "Bytes per I/O call; must divide -b");
   app.add_option("-s,--segments", cfg.segments, "Segments (IOR layout: offset = (seg*ranks + rank)*b + j*t)")
@@ -35,13 +39,25 @@ void add_options(CLI::App& app, Config& cfg) {
   app.add_option("-G,--seed", cfg.seed, "Seed of the data pattern and of -Z's permutation")->capture_default_str();
   app.add_option("-o,--test-file", cfg.path, "Test file path (with -F, the prefix of the per-rank files)")
       ->capture_default_str();
-  app.add_flag("-B,--posix.odirect", cfg.odirect, "POSIX: open with O_DIRECT (sizes must be aligned)");
+  app.add_flag("--posix.odirect,-B", cfg.backend.odirect, "POSIX: open with O_DIRECT (sizes must be aligned)")
+      ->group("POSIX backend options (-a POSIX)");
+  app.add_option("-U,--hints-file", cfg.hints_file,
+                 "MPI-IO hints file (IOR's format: IOR_HINT__MPI__<key>=<value> per line) for MPIIO or HDF5");
+  app.add_flag("-H,--show-hints", cfg.show_hints, "Print the MPI-IO hints in effect after open (MPIIO, HDF5)");
+  for (const auto& row : backend_rows())
+    if (row.add_options) row.add_options(app, cfg.backend);
   app.add_option("--progress-interval", cfg.progress_interval_s, "Seconds between progress lines on stderr")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 
+  app.add_option("--collective-timeout", cfg.collective_timeout_s,
+                 "Seconds one collective MPI-IO or HDF5 call (open, transfer, sync, close) may take before the job "
+                 "is aborted as stuck, with the document written (0: wait forever). Open MPI's OMPIO and HDF5 can "
+                 "hang inside a collective call after an I/O error")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
   // IOR flags not implemented: an error, never silently ignored.
-  add_unsupported(app, "-c", "collective MPI-IO");
   add_unsupported(app, "-D", "stonewalling deadline", true);
   add_unsupported(app, "-E", "use existing test file");
   add_unsupported(app, "-z", "random offsets");
@@ -58,20 +74,15 @@ void add_options(CLI::App& app, Config& cfg) {
   add_unsupported(app, "-J", "alignment", true);
   add_unsupported(app, "-T", "maximum test time", true);
   add_unsupported(app, "-N", "number of tasks", true);
-  add_unsupported(app, "-U", "MPI-IO hints file", true);
-  add_unsupported(app, "-H", "show hints");
   add_unsupported(app, "-n", "no fill");
   add_unsupported(app, "-M", "memory per node", true);
   add_unsupported(app, "-f", "script file", true);
   add_unsupported(app, "-A", "reference number", true);
   add_unsupported(app, "-K", "keep file with errors");
   add_unsupported(app, "-I", "data packet offset", true);
-  add_unsupported(app, "-P", "preallocate (MPI-IO)");
-  add_unsupported(app, "-p", "preallocate");
   add_unsupported(app, "-y", "dual mount");
   add_unsupported(app, "-L", "MPI-IO views");
   add_unsupported(app, "-S", "shared file pointer");
-  add_unsupported(app, "-V", "MPI-IO file views");
   add_unsupported(app, "-v", "verbose output");
   add_unsupported(app, "-X", "IOR's -Z seed (use -G)", true);
 }
@@ -91,14 +102,51 @@ void validate(const Config& cfg) {
   if (cfg.check_write && !cfg.do_write()) throw UsageError("-W checks the write phase, but -r alone skips it; add -w");
   if (cfg.check_read && !cfg.do_read()) throw UsageError("-R checks the read phase, but -w alone skips it; add -r");
   if (cfg.path.empty()) throw UsageError("-o is empty; give the test file path");
-  auto backend = make_backend(cfg.api);
-  const BackendCaps caps = backend->caps();
-  if (cfg.odirect && !caps.odirect)
-    throw UsageError(fmt::format("-B/--posix.odirect is not supported by the {} backend", backend->name()));
-  if (cfg.file_per_process && !caps.file_per_process)
-    throw UsageError(fmt::format("-F is not supported by the {} backend", backend->name()));
-  if (cfg.fsync && !caps.fsync)
-    throw UsageError(fmt::format("-e is not supported by the {} backend", backend->name()));
+  const BackendRow& row = find_backend(cfg.api);
+  const BackendCaps& caps = row.caps;
+  auto refuse = [&](const std::string& flag, const std::string& what) {
+    throw UsageError(fmt::format("{} ({}) is not supported by the {} backend; drop it or choose a backend that "
+                                 "has it",
+                                 flag, what, row.ior_name));
+  };
+  if (cfg.backend.odirect && !caps.odirect) refuse("-B/--posix.odirect", "O_DIRECT");
+  if (cfg.file_per_process && !caps.file_per_process) refuse("-F", "file per process");
+  if (cfg.fsync && !caps.fsync) refuse("-e", "fsync");
+  if (cfg.collective && !caps.collective) refuse("-c", "collective transfers; -a MPIIO or -a HDF5 has them");
+  if (!cfg.hints_file.empty() && !caps.hints) refuse("-U", "MPI-IO hints");
+  if (cfg.show_hints && !caps.hints) refuse("-H", "MPI-IO hints");
+  for (const auto& [flag, prefix] : cfg.given_backend_options)
+    if (prefix != "--posix." && prefix != row.option_prefix)  // -B is governed by caps.odirect
+      throw UsageError(fmt::format("{} is an option of another backend than -a {}; drop it or use that backend",
+                                   flag, row.ior_name));
+  if (cfg.backend.hdf5.chunk_bytes > 0 && cfg.transfer_bytes % cfg.backend.hdf5.chunk_bytes != 0 &&
+      cfg.backend.hdf5.chunk_bytes % cfg.transfer_bytes != 0)
+    throw UsageError(fmt::format("--hdf5.chunkSize {} and -t {} do not nest; a chunk should hold whole transfers "
+                                 "or a transfer whole chunks; choose one a multiple of the other",
+                                 cfg.backend.hdf5.chunk_bytes, cfg.transfer_bytes));
+}
+
+void note_given_options(const CLI::App& app, Config& cfg) {
+  cfg.given_backend_options.clear();
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->count() == 0) continue;
+    for (const auto& name : opt->get_lnames()) {
+      const auto dot = name.find('.');
+      if (dot == std::string::npos) continue;
+      cfg.given_backend_options.emplace_back("--" + name, "--" + name.substr(0, dot + 1));
+    }
+  }
+}
+
+std::string hints_file(const Config& cfg) {
+  const std::string api = find_backend(cfg.api).name;
+  if (api == "mpiio" && !cfg.backend.mpiio.hints_file.empty()) return cfg.backend.mpiio.hints_file;
+  if (api == "hdf5" && !cfg.backend.hdf5.hints_file.empty()) return cfg.backend.hdf5.hints_file;
+  return cfg.hints_file;
+}
+
+bool show_hints(const Config& cfg) {
+  return cfg.show_hints || cfg.backend.mpiio.show_hints || cfg.backend.hdf5.show_hints;
 }
 
 nlohmann::json to_json(const Config& cfg) {
@@ -117,7 +165,22 @@ nlohmann::json to_json(const Config& cfg) {
           {"read_order", read_order_name(cfg.read_order())},
           {"seed", cfg.seed},
           {"test_file", cfg.path},
-          {"odirect", cfg.odirect}};
+          {"odirect", cfg.backend.odirect},
+          {"collective", cfg.collective},
+          {"collective_timeout_s", cfg.collective_timeout_s},
+          {"hints_file", cfg.hints_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.hints_file)},
+          {"mpiio",
+           {{"hints_file", cfg.backend.mpiio.hints_file.empty() ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(cfg.backend.mpiio.hints_file)},
+            {"preallocate", cfg.backend.mpiio.preallocate},
+            {"use_file_view", cfg.backend.mpiio.use_file_view}}},
+          {"hdf5",
+           {{"collective_metadata", cfg.backend.hdf5.collective_metadata},
+            {"alignment_bytes", cfg.backend.hdf5.alignment_bytes},
+            {"chunk_bytes", cfg.backend.hdf5.chunk_bytes},
+            {"no_fill", cfg.backend.hdf5.no_fill},
+            {"hints_file", cfg.backend.hdf5.hints_file.empty() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json(cfg.backend.hdf5.hints_file)}}}};
 }
 
 }  // namespace pfsbench::ior_like

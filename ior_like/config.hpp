@@ -3,10 +3,13 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "backend.hpp"
 #include "plan.hpp"
 
 namespace pfsbench::ior_like {
@@ -28,8 +31,17 @@ struct Config {
   bool reorder_random = false;               ///< -Z
   std::uint64_t seed = 0;                    ///< -G: pattern and -Z permutation seed
   std::string path = "testFile";             ///< -o
-  bool odirect = false;                      ///< -B / --posix.odirect
+  bool collective = false;                   ///< -c: collective transfers (MPIIO, HDF5)
+  std::string hints_file;                    ///< -U: hints file of whichever backend takes hints
+  bool show_hints = false;                   ///< -H
+  BackendOptions backend;                    ///< -B and the --mpiio.* / --hdf5.* options
+  /// Backend options given on the command line, by flag ("--hdf5.noFill"),
+  /// with the prefix that owns them; filled after parsing, checked by validate().
+  std::vector<std::pair<std::string, std::string>> given_backend_options;
   double progress_interval_s = 5.0;
+  /// --collective-timeout: seconds one collective MPI-IO/HDF5 call may take
+  /// before the job is aborted as stuck (0: never).
+  double collective_timeout_s = 600.0;
 
   /// Neither -w nor -r means both, as in IOR.
   bool do_write() const noexcept { return write || !read; }
@@ -45,8 +57,17 @@ struct Config {
 /// Registers every option (and the IOR flags we refuse) on `app`.
 void add_options(CLI::App& app, Config& cfg);
 
-/// Checks that need no filesystem and no rank count; throws UsageError.
+/// After parsing: records which backend options were given (by prefix).
+void note_given_options(const CLI::App& app, Config& cfg);
+
+/// Checks that need no filesystem and no rank count, against the backend's
+/// registry row (nothing is built); throws UsageError.
 void validate(const Config& cfg);
+
+/// The hints file in effect: --mpiio.hintsFileName / --hdf5.hintsFileName
+/// for their backend, else -U; "" when none.
+std::string hints_file(const Config& cfg);
+bool show_hints(const Config& cfg);
 
 /// Every resolved parameter, units in names.
 nlohmann::json to_json(const Config& cfg);

@@ -1,6 +1,7 @@
 #include "ior_tool.hpp"
 
-#include "backend.hpp"
+#include "backends/backends.hpp"
+#include "backends/hdf5_info.hpp"
 #include "run.hpp"
 
 namespace pfsbench::ior_like {
@@ -12,6 +13,14 @@ std::string IorTool::description() const {
 }
 
 void IorTool::run(RunContext& ctx) {
+  auto& software = ctx.result.environment["software"];
+#ifdef PFSBENCH_HAVE_HDF5
+  software["hdf5_version"] = hdf5_library_version();
+  software["hdf5_parallel"] = true;
+#else
+  software["hdf5_version"] = nullptr;
+  software["hdf5_parallel"] = nullptr;
+#endif
   auto backend = make_backend(cfg_.api);
   ior_like::run(cfg_, ctx, *backend);
 }

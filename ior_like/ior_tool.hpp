@@ -9,8 +9,14 @@ class IorTool final : public Tool {
  public:
   std::string name() const override { return "ior_like"; }
   std::string description() const override;
-  void add_options(CLI::App& app) override { ior_like::add_options(app, cfg_); }
-  void validate() override { ior_like::validate(cfg_); }
+  void add_options(CLI::App& app) override {
+    app_ = &app;
+    ior_like::add_options(app, cfg_);
+  }
+  void validate() override {
+    if (app_ != nullptr) note_given_options(*app_, cfg_);
+    ior_like::validate(cfg_);
+  }
   nlohmann::json config_json() const override { return to_json(cfg_); }
   std::string target_path() const override { return cfg_.path; }
   void run(RunContext& ctx) override;
@@ -19,6 +25,7 @@ class IorTool final : public Tool {
 
  private:
   Config cfg_;
+  const CLI::App* app_ = nullptr;
 };
 
 }  // namespace pfsbench::ior_like

@@ -1,17 +1,27 @@
 #include "run.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "backends/backends.hpp"
+#include "hints.hpp"
+#include "phase_io.hpp"
 #include "pfsbench/aligned_buffer.hpp"
+#include "pfsbench/cli.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/fs.hpp"
 #include "pfsbench/pattern.hpp"
 #include "pfsbench/progress.hpp"
 #include "pfsbench/rank_stats.hpp"
 #include "pfsbench/report.hpp"
+#include "pfsbench/result_json.hpp"
+#include "pfsbench/watchdog.hpp"
 #include "pfsbench/signals.hpp"
 #include "pfsbench/timing.hpp"
 #include "pfsbench/units.hpp"
@@ -19,24 +29,19 @@
 namespace pfsbench::ior_like {
 namespace {
 
-// One rank's timestamps of a data phase, on its own monotonic clock.
-struct RankTimes {
-  Interval total;  // open start .. close end: the headline span
-  Interval open, io, fsync, close;
-};
 enum SpanIndex { kTotal, kOpen, kIo, kFsync, kClose, kSpanCount };
 
 nlohmann::json number_or_null(std::optional<double> v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
-double ns_to_s(std::uint64_t ns) { return static_cast<double>(ns) * 1e-9; }
-
 class Runner {
  public:
   Runner(const Config& cfg, RunContext& ctx, IoBackend& backend)
-      : cfg_(cfg), ctx_(ctx), be_(backend), comm_(ctx.comm), layout_(cfg.layout(ctx.comm.size())) {}
+      : cfg_(cfg), ctx_(ctx), be_(backend), comm_(ctx.comm), self_(MPI_COMM_SELF), layout_(cfg.layout(ctx.comm.size())) {}
 
   void run() {
     prepare();
+    if (be_.caps().collective_open && cfg_.collective_timeout_s > 0)
+      watchdog_.emplace(cfg_.collective_timeout_s, [this](const char* call, double waited_s) { on_stuck(call, waited_s); });
     try {
       for (int it = 0; it < cfg_.iterations; ++it) {
         if (cfg_.do_write()) {
@@ -72,7 +77,7 @@ class Runner {
                                      layout_.segments, format_size_short(layout_.block_bytes), ranks));
       if (be_.caps().creates_files) require_writable_dir(parent_dir(cfg_.path), "-o " + cfg_.path, comm_.rank());
       std::size_t align = 4096;
-      if (cfg_.odirect) {
+      if (cfg_.backend.odirect) {
         const FsInfo fs = probe_filesystem(cfg_.path);
         if (fs.dio_mem_align_bytes) align = std::max<std::size_t>(align, *fs.dio_mem_align_bytes);
         const std::uint64_t off_align = fs.dio_offset_align_bytes.value_or(fs.block_size_bytes ? fs.block_size_bytes : 4096);
@@ -84,6 +89,7 @@ class Runner {
       }
       buffer_ = AlignedBuffer(cfg_.transfer_bytes, align);
     });
+    if (be_.caps().hints) load_hints();
     // Whose data each rank reads.
     int shift = 0;
     if (cfg_.read_order() == ReadOrder::kShift) {
@@ -111,6 +117,76 @@ class Runner {
     if (ctx_.verbose_root()) print_header();
   }
 
+  // Rank 0 reads the hints (environment and file) and shares them, inside a
+  // step: a missing or bad file is one agreed usage error, never a rank
+  // that returns alone (IOR's hints-file read did).
+  void load_hints() {
+    std::string shared;
+    ctx_.step([&] {
+      if (!comm_.is_root()) return;
+      Hints hints = hints_from_environment(environ);
+      if (const std::string file = hints_file(cfg_); !file.empty()) {
+        const auto text = read_small_file(file);
+        if (!text)
+          throw UsageError(fmt::format("cannot read the hints file {} ({}); check the path given to -U or "
+                                       "--{}.hintsFileName",
+                                       file, errno_text(errno), find_backend(cfg_.api).name));
+        hints = merge_hints(std::move(hints), parse_hints_file(*text, file));
+      }
+      for (const auto& name : hints.ignored)
+        ctx_.warn(fmt::format("{} is a GPFS ioctl hint of IOR, which ior_like does not issue: not applied", name));
+      shared = nlohmann::json(hints.mpi).dump();
+    });
+    comm_.bcast(shared);
+    hints_ = nlohmann::json::parse(shared).get<std::map<std::string, std::string>>();
+  }
+
+  // On the watchdog thread, while this rank's main thread is blocked in a
+  // library call (so the result is not being changed): say what is stuck,
+  // and on rank 0 write the document as failed; then the job is aborted.
+  void on_stuck(const char* call, double waited_s) {
+    const std::string message = fmt::format(
+        "rank {}: {} on '{}' ({} backend) has not returned after {:.0f} s: the I/O library is stuck in a "
+        "collective call (Open MPI's OMPIO and HDF5 can hang there after an I/O error on one rank, see the errors "
+        "above); the job is aborted rather than left hanging; try OMPI_MCA_io=romio321, or raise "
+        "--collective-timeout if the call is only slow",
+        comm_.rank(), call, current_file_, be_.name(), waited_s);
+    std::fprintf(stderr, "%s\n", usage_line("ior_like", message).c_str());
+    if (!cfg_.keep) {
+      try {
+        remove_created();  // a local unlink; the stuck handle keeps its inode
+      } catch (const Error&) {
+      }
+    }
+    if (comm_.is_root() && !ctx_.common.json_path.empty() && ctx_.common.json_path != "-") {
+      RunResult r = ctx_.result;
+      r.status = ExitCode::kRuntime;
+      r.finished_at = iso8601_now();
+      r.errors.push_back({message, "runtime"});
+      try {
+        write_document(r, ctx_.common.json_path);
+      } catch (const Error&) {
+      }
+    } else {
+      sleep(2);  // let rank 0, if it is stuck too, write the document first
+    }
+  }
+
+  const Comm& file_comm() const noexcept { return cfg_.file_per_process ? self_ : comm_; }
+
+  OpenRequest open_request(const std::string& file, OpenMode mode, int data_rank) const {
+    OpenRequest r;
+    r.path = file;
+    r.mode = mode;
+    r.layout = layout_;
+    r.data_rank = cfg_.file_per_process ? 0 : data_rank;
+    r.collective = cfg_.collective;
+    r.hints = hints_;
+    r.options = &cfg_.backend;
+    r.rank = comm_.rank();
+    return r;
+  }
+
   std::uint64_t pattern_seed(int data_rank) const noexcept {
     // Each file of -F gets its own pattern, so reading another rank's file
     // by mistake fails verification.
@@ -121,86 +197,66 @@ class Runner {
   void data_phase(OpenMode mode, int iteration) {
     const bool writing = mode == OpenMode::kWrite;
     const char* name = writing ? "write" : "read";
-    const int me = comm_.rank();
-    const int data_rank = writing ? me : sources_[static_cast<std::size_t>(me)];
+    const int data_rank = writing ? comm_.rank() : sources_[static_cast<std::size_t>(comm_.rank())];
     const std::string file = data_file(cfg_.path, cfg_.file_per_process, data_rank);
-    const std::size_t xfer = cfg_.transfer_bytes;
-    const std::uint64_t n = layout_.transfers_per_rank();
     const DataPattern pattern(pattern_seed(data_rank));
-    PatternBuffer pbuf(pattern, std::span<std::byte>(buffer_.data(), xfer));
+    PatternBuffer pbuf(pattern, std::span<std::byte>(buffer_.data(), cfg_.transfer_bytes));
     if (writing) pbuf.prepare(nth_transfer_offset(layout_, data_rank, 0));  // full fill, outside the window
     hist_.clear();
-    RankTimes t;
     Progress progress(ctx_.verbose_root(), fmt::format("{} iteration {}/{}", name, iteration + 1, cfg_.iterations),
                       layout_.bytes_per_rank(), "bytes", cfg_.progress_interval_s);
-
+    PhaseIo io{be_, file_comm(), open_request(file, mode, data_rank), layout_.transfers_per_rank(),
+               cfg_.transfer_bytes, cfg_.fsync, {}, [&](std::uint64_t done, std::uint64_t now) {
+                 progress.update(done, now);
+               }};
+    io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
+      const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
+      if (writing)
+        fh.write_at(size ? pbuf.prepare(off).data() : buffer_.data(), size, off);
+      else
+        fh.read_at(buffer_.data(), size, off);
+    };
+    io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
+    current_file_ = file;
     comm_.barrier();  // phases start together, as in IOR
-    ctx_.step([&] {
-      // Timing: one clock read per transfer; each transfer's latency runs
-      // from the end of the previous call (or of open) to the end of its own.
-      const std::uint64_t t_open = now_ns();
-      auto fh = be_.open(file, mode, OpenOptions{cfg_.odirect}, me);
-      std::uint64_t last = now_ns();
-      t.open = {ns_to_s(t_open), ns_to_s(last)};
-      const std::uint64_t io_start = last;
-      std::uint64_t done = 0;
-      for (std::uint64_t i = 0; i < n; ++i) {
-        // A signal, or another rank's failure (EarlyStop): step() turns
-        // it into "interrupted" or the other rank's error.
-        if (ctx_.stop_requested(last)) return;
-        const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
-        if (writing)
-          fh->write_at(pbuf.prepare(off).data(), xfer, off);
-        else
-          fh->read_at(buffer_.data(), xfer, off);
-        const std::uint64_t now = now_ns();
-        hist_.record(now - last);
-        last = now;
-        done += xfer;
-        progress.update(done, now);
-      }
-      t.io = {ns_to_s(io_start), ns_to_s(last)};
-      if (cfg_.fsync && writing) {
-        fh->fsync();
-        const std::uint64_t now = now_ns();
-        t.fsync = {ns_to_s(last), ns_to_s(now)};
-        last = now;
-      } else {
-        t.fsync = {ns_to_s(last), ns_to_s(last)};
-      }
-      fh->close();
-      const std::uint64_t t_close = now_ns();
-      t.close = {ns_to_s(last), ns_to_s(t_close)};
-      t.total = {ns_to_s(t_open), ns_to_s(t_close)};
-    });
-
+    const PhaseTimes t = run_phase_io(ctx_, io, hist_);
     const Interval local[kSpanCount] = {t.total, t.open, t.io, t.fsync, t.close};
     const std::vector<SpanStats> spans = reduce_spans(comm_, local, ctx_.clock);
     reduce_histogram_to_root(comm_, hist_);
     if (!comm_.is_root()) return;
+    if (cfg_show_hints_once(t.facts)) print_hints(t.facts);
+    record_phase(name, iteration, spans, t.facts);
+  }
 
-    // Definitions (DESIGN.md, as IOR):
-    //  duration_s            = latest close end - earliest open start over ranks
-    //                          (fsync included with -e)
-    //  bandwidth_bytes_per_s = all bytes of all ranks / duration_s
-    //  ops_per_s             = all transfers of all ranks / duration_s (same denominator)
-    //  io_duration_s         = latest end of the last transfer - earliest start of
-    //                          the first transfer (the I/O-only span, no open/close/fsync)
-    //  open/fsync/close_duration_s = earliest start to latest end of that step
+  // Definitions (DESIGN.md, as IOR):
+  //  duration_s            = latest close end - earliest open start over ranks
+  //                          (fsync included with -e)
+  //  bandwidth_bytes_per_s = all bytes of all ranks / duration_s
+  //  ops_per_s             = all transfers of all ranks / duration_s (same denominator)
+  //  io_duration_s         = latest end of the last transfer - earliest start of
+  //                          the first transfer (the I/O-only span, no open/close/fsync)
+  //  open/fsync/close_duration_s = earliest start to latest end of that step
+  //  metadata_duration_s   = open + fsync + close spans: for HDF5 the file and
+  //                          dataset create/open, flush and close (h5bench's split)
+  void record_phase(const char* name, int iteration, const std::vector<SpanStats>& spans,
+                    const nlohmann::json& facts) {
+    const bool writing = std::string_view(name) == "write";
     Phase p;
     p.name = name;
     p.iteration = iteration;
-    p.ops = n * static_cast<std::uint64_t>(layout_.ranks);
-    p.bytes = p.ops * xfer;
+    p.ops = layout_.transfers_per_rank() * static_cast<std::uint64_t>(layout_.ranks);
+    p.bytes = p.ops * cfg_.transfer_bytes;
     p.duration_s = spans[kTotal].span_s();
     p.bandwidth_bytes_per_s = rate(static_cast<double>(p.bytes), p.duration_s);
     p.ops_per_s = rate(static_cast<double>(p.ops), p.duration_s);
     p.rank_duration_s = spans[kTotal].rank_duration_s;
     p.latency = summarize(hist_);
     const double io_s = spans[kIo].span_s();
+    const double fsync_s = cfg_.fsync && writing ? spans[kFsync].span_s() : 0.0;
     p.details = {
         {"access", name},
         {"api", be_.name()},
+        {"collective", cfg_.collective},
         {"file_per_process", cfg_.file_per_process},
         {"files", cfg_.file_per_process ? layout_.ranks : 1},
         {"read_order", writing ? "own" : read_order_name(cfg_.read_order())},
@@ -212,50 +268,67 @@ class Runner {
           {"median", spans[kIo].rank_duration_s.median},
           {"max", spans[kIo].rank_duration_s.max}}},
         {"open_duration_s", spans[kOpen].span_s()},
-        {"fsync_duration_s", cfg_.fsync && writing ? nlohmann::json(spans[kFsync].span_s()) : nlohmann::json(nullptr)},
+        {"fsync_duration_s", cfg_.fsync && writing ? nlohmann::json(fsync_s) : nlohmann::json(nullptr)},
         {"close_duration_s", spans[kClose].span_s()},
+        {"metadata_duration_s", spans[kOpen].span_s() + fsync_s + spans[kClose].span_s()},
+        {"backend", facts},
     };
     if (ctx_.verbose_root()) print_row(p);
     ctx_.add_phase(std::move(p));
   }
 
-  // Reads back `data_rank`'s data and checks it against the pattern, timed
-  // apart from the phase it checks.
+  bool cfg_show_hints_once(const nlohmann::json& facts) {
+    if (!show_hints(cfg_) || hints_shown_ || !facts.is_object() || !facts.contains("hints_in_effect")) return false;
+    hints_shown_ = true;
+    return true;
+  }
+
+  void print_hints(const nlohmann::json& facts) const {
+    ctx_.out << fmt::format("MPI-IO hints in effect after open ({} component {}):\n", facts.value("io_component_source", ""),
+                            facts["io_component"].is_string() ? facts["io_component"].get<std::string>() : "unknown");
+    if (facts["hints_in_effect"].empty()) ctx_.out << "  (the library reports none)\n";
+    for (const auto& [k, v] : facts["hints_in_effect"].items()) ctx_.out << fmt::format("  {} = {}\n", k, v.get<std::string>());
+    ctx_.out.flush();
+  }
+
+  // Reads back `data_rank`'s data through the backend and checks it against
+  // the pattern, timed apart from the phase it checks.
   void verify_pass(const char* name, int data_rank, int iteration) {
     const std::string file = data_file(cfg_.path, cfg_.file_per_process, data_rank);
     const DataPattern pattern(pattern_seed(data_rank));
     const std::size_t xfer = cfg_.transfer_bytes;
     DataPattern::CheckResult first;
     std::uint64_t bad_bytes = 0, checked = 0;
-    Interval span;
-    comm_.barrier();
-    ctx_.step([&] {
-      span.start_s = now_s();
-      auto fh = be_.open(file, OpenMode::kRead, OpenOptions{cfg_.odirect}, comm_.rank());
-      for (std::uint64_t i = 0; i < layout_.transfers_per_rank(); ++i) {
-        if (ctx_.stop_requested()) return;
-        const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
-        fh->read_at(buffer_.data(), xfer, off);
-        if (!be_.caps().creates_files) continue;  // the null backend reads nothing
-        const auto r = pattern.check(std::span<const std::byte>(buffer_.data(), xfer), off);
-        checked += xfer;
-        if (!r.ok) {
-          if (first.ok) first = r;
-          bad_bytes += r.bad_bytes;
-        }
+    PhaseIo io{be_, file_comm(), open_request(file, OpenMode::kRead, data_rank), layout_.transfers_per_rank(), xfer,
+               false, {}, {}};
+    io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
+      const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
+      fh.read_at(buffer_.data(), size, off);
+      if (size == 0 || !be_.caps().creates_files) return;  // the null backend reads nothing
+      const auto r = pattern.check(std::span<const std::byte>(buffer_.data(), xfer), off);
+      checked += xfer;
+      if (!r.ok) {
+        if (first.ok) first = r;
+        bad_bytes += r.bad_bytes;
       }
-      fh->close();
-      span.end_s = now_s();
-    });
-    const SpanStats s = reduce_spans(comm_, std::span<const Interval>(&span, 1), ctx_.clock).front();
+    };
+    LatencyHistogram unused;
+    io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
+    current_file_ = file;
+    comm_.barrier();
+    const PhaseTimes t = run_phase_io(ctx_, io, unused);
+    const SpanStats s = reduce_spans(comm_, std::span<const Interval>(&t.total, 1), ctx_.clock).front();
     const nlohmann::json mine = {{"ok", first.ok}, {"offset", first.first_bad_offset}, {"expected", first.expected},
                                  {"found", first.found}, {"bad", bad_bytes}, {"checked", checked}, {"file", file}};
     const std::vector<std::string> all = comm_.gather(mine.dump());
-    if (!comm_.is_root()) return;
+    if (comm_.is_root()) record_check(name, iteration, s.span_s(), all);
+  }
+
+  void record_check(const char* name, int iteration, double duration_s, const std::vector<std::string>& all) {
     VerificationCheck check;
     check.phase = name;
     check.iteration = iteration;
-    check.duration_s = s.span_s();
+    check.duration_s = duration_s;
     for (std::size_t r = 0; r < all.size(); ++r) {
       const auto j = nlohmann::json::parse(all[r]);
       check.bytes_checked += j["checked"].get<std::uint64_t>();
@@ -269,19 +342,21 @@ class Runner {
                                         static_cast<int>(r)};
     }
     ctx_.result.verification.enabled = true;
-    if (ctx_.verbose_root()) {
-      if (check.passed)
-        ctx_.out << fmt::format("{:<11} passed: {} verified in {:.3f} s\n", name, format_bytes(check.bytes_checked),
-                                check.duration_s);
-      else
-        ctx_.out << fmt::format("{:<11} FAILED: first wrong byte at offset {} of {} (rank {}): expected 0x{:02x}, "
-                                "found 0x{:02x}; {} wrong bytes in that rank's data\n",
-                                name, check.first_mismatch->offset, check.first_mismatch->path,
-                                check.first_mismatch->rank, check.first_mismatch->expected,
-                                check.first_mismatch->found, check.first_mismatch->mismatched_bytes);
-    }
+    if (ctx_.verbose_root()) print_check(check);
     ctx_.result.verification.checks.push_back(std::move(check));
     ctx_.checkpoint();
+  }
+
+  void print_check(const VerificationCheck& check) const {
+    if (check.passed)
+      ctx_.out << fmt::format("{:<11} passed: {} verified in {:.3f} s\n", check.phase, format_bytes(check.bytes_checked),
+                              check.duration_s);
+    else
+      ctx_.out << fmt::format("{:<11} FAILED: first wrong byte at offset {} of {} (rank {}): expected 0x{:02x}, "
+                              "found 0x{:02x}; {} wrong bytes in that rank's data\n",
+                              check.phase, check.first_mismatch->offset, check.first_mismatch->path,
+                              check.first_mismatch->rank, check.first_mismatch->expected,
+                              check.first_mismatch->found, check.first_mismatch->mismatched_bytes);
   }
 
   void remove_created() {
@@ -292,7 +367,7 @@ class Runner {
     const int nodes = ctx_.layout.node_count;
     ctx_.out << fmt::format(
         "ior_like: api {}, {} {}, {} ranks on {} node{}, block {}, transfer {}, {} segment{}, {} iteration{}\n",
-        be_.name(), cfg_.file_per_process ? "file per process" : "shared file", cfg_.path, layout_.ranks, nodes,
+        be_.name() + (cfg_.collective ? " (collective)" : ""), cfg_.file_per_process ? "file per process" : "shared file", cfg_.path, layout_.ranks, nodes,
         nodes == 1 ? "" : "s", format_bytes(cfg_.block_bytes), format_bytes(cfg_.transfer_bytes), cfg_.segments,
         cfg_.segments == 1 ? "" : "s", cfg_.iterations, cfg_.iterations == 1 ? "" : "s");
     ctx_.out << fmt::format("{:<6} {:>11} {:>10} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9} {:>9} {:>4}\n",
@@ -322,7 +397,12 @@ class Runner {
   RunContext& ctx_;
   IoBackend& be_;
   const Comm& comm_;
+  const Comm self_;
   const Layout layout_;
+  std::map<std::string, std::string> hints_;
+  bool hints_shown_ = false;
+  std::string current_file_;                   // for the watchdog's message
+  std::optional<CollectiveWatchdog> watchdog_; // MPIIO and HDF5 only
   std::vector<int> sources_;
   AlignedBuffer buffer_;
   LatencyHistogram hist_;

@@ -18,7 +18,7 @@
 #include "pfsbench/signals.hpp"
 #include "pfsbench/units.hpp"
 #include "plan.hpp"
-#include "sigbus.hpp"
+#include "pfsbench/sigbus.hpp"
 
 namespace pfsbench::mmap_read {
 

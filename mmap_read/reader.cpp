@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "pfsbench/signals.hpp"
-#include "sigbus.hpp"
+#include "pfsbench/sigbus.hpp"
 
 namespace pfsbench::mmap_read {
 namespace {

@@ -10,6 +10,7 @@ PFSBENCH_PACKAGES=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
   libaio-dev liburing-dev
   python3 python3-jsonschema python3-matplotlib
+  python3-h5py  # tests/integration/test_ior_backends.py reads HDF5 files with an independent reader
   fio procps util-linux e2fsprogs xfsprogs
   strace  # tests/integration/test_mdtest_like_io500.py checks the paths mdtest_like resolves
   fuse3 libfuse3-dev

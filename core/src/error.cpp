@@ -102,22 +102,30 @@ std::string errno_text(int err) {
   return fmt::format("{} ({})", std::strerror(err), name ? name : fmt::format("errno {}", err));
 }
 
-static std::string io_message(const std::string& op, const std::string& path, int err, int rank,
+static std::string io_message(const std::string& op, const std::string& path, const std::string& why, int rank,
                               std::int64_t offset, std::int64_t size, const std::string& hint) {
   std::string msg = fmt::format("rank {}: {} failed on '{}'", rank, op, path);
   if (offset >= 0) msg += fmt::format(" at offset {}", offset);
   if (size >= 0) msg += fmt::format(" (size {})", size);
-  msg += ": " + errno_text(err);
+  msg += ": " + why;
   if (!hint.empty()) msg += "; " + hint;
   return msg;
 }
 
 IoError::IoError(std::string op, std::string path, int err, int rank, std::int64_t offset,
                  std::int64_t size, std::string hint)
-    : Error(ExitCode::kRuntime, io_message(op, path, err, rank, offset, size, hint)),
+    : Error(ExitCode::kRuntime, io_message(op, path, errno_text(err), rank, offset, size, hint)),
       op_(std::move(op)),
       path_(std::move(path)),
       errno_(err),
+      offset_(offset) {}
+
+IoError::IoError(std::string op, std::string path, LibraryText text, int rank, std::int64_t offset,
+                 std::int64_t size, std::string hint)
+    : Error(ExitCode::kRuntime, io_message(op, path, text.text, rank, offset, size, hint)),
+      op_(std::move(op)),
+      path_(std::move(path)),
+      errno_(0),
       offset_(offset) {}
 
 }  // namespace pfsbench

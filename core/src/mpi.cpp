@@ -266,3 +266,103 @@ std::string mpi_library_version() {
 }
 
 }  // namespace pfsbench
+
+namespace pfsbench {
+
+ByteRun::ByteRun(std::uint64_t bytes) : bytes_(bytes) {
+  constexpr std::uint64_t kIntMax = 2147483647ull;
+  if (bytes <= kIntMax) {
+    count_ = static_cast<int>(bytes);
+    return;
+  }
+  constexpr std::uint64_t kBlock = 1ull << 30;
+  MPI_Datatype block = MPI_DATATYPE_NULL;
+  MPI_Type_contiguous(static_cast<int>(kBlock), MPI_BYTE, &block);
+  const std::uint64_t blocks = bytes / kBlock;
+  const std::uint64_t rest = bytes % kBlock;
+  int lengths[2] = {static_cast<int>(blocks), static_cast<int>(rest)};
+  MPI_Aint displs[2] = {0, static_cast<MPI_Aint>(blocks * kBlock)};
+  MPI_Datatype types[2] = {block, MPI_BYTE};
+  MPI_Type_create_struct(rest ? 2 : 1, lengths, displs, types, &type_);
+  MPI_Type_commit(&type_);
+  MPI_Type_free(&block);
+  count_ = 1;
+  owned_ = true;
+}
+
+ByteRun::~ByteRun() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (owned_ && !finalized) MPI_Type_free(&type_);
+}
+
+std::uint64_t bytes_moved(const MPI_Status& status, MPI_Datatype type) {
+  MPI_Count elements = 0;
+  MPI_Get_elements_x(&status, type, &elements);
+  return elements == MPI_UNDEFINED ? 0 : static_cast<std::uint64_t>(elements);
+}
+
+std::string mpi_error_text(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  if (MPI_Error_string(code, text, &len) != MPI_SUCCESS) return fmt::format("MPI error code {}", code);
+  return std::string(text, static_cast<std::size_t>(len));
+}
+
+namespace {
+
+// Reads a string or int control variable by index; nullopt when unreadable.
+std::optional<std::string> read_cvar(int index, MPI_Datatype type) {
+  MPI_T_cvar_handle handle = MPI_T_CVAR_HANDLE_NULL;
+  int count = 0;
+  if (MPI_T_cvar_handle_alloc(index, nullptr, &handle, &count) != MPI_SUCCESS) return std::nullopt;
+  std::optional<std::string> value;
+  if (type == MPI_CHAR) {
+    std::string buf(static_cast<std::size_t>(count > 0 ? count : 0) + 1, '\0');
+    if (count <= 0 || MPI_T_cvar_read(handle, buf.data()) == MPI_SUCCESS) value = std::string(buf.c_str());
+  } else if (type == MPI_INT && count == 1) {
+    int v = 0;
+    if (MPI_T_cvar_read(handle, &v) == MPI_SUCCESS) value = std::to_string(v);
+  }
+  MPI_T_cvar_handle_free(&handle);
+  return value;
+}
+
+}  // namespace
+
+MpiioComponent mpiio_component() {
+  int provided = 0;
+  if (MPI_T_init_thread(MPI_THREAD_SINGLE, &provided) != MPI_SUCCESS) return {"", "unknown"};
+  std::string requested, best;
+  int best_priority = -1;
+  int num = 0;
+  MPI_T_cvar_get_num(&num);
+  for (int i = 0; i < num; ++i) {
+    char name[256];
+    char desc[16];
+    int name_len = sizeof(name), desc_len = sizeof(desc), verbosity = 0, bind = 0, scope = 0;
+    MPI_Datatype type = MPI_DATATYPE_NULL;
+    MPI_T_enum enumtype = MPI_T_ENUM_NULL;
+    if (MPI_T_cvar_get_info(i, name, &name_len, &verbosity, &type, &enumtype, desc, &desc_len, &bind, &scope) !=
+        MPI_SUCCESS)
+      continue;
+    const std::string_view n(name);
+    if (n == "io" && type == MPI_CHAR) {
+      requested = read_cvar(i, type).value_or("");
+    } else if (n.starts_with("io_") && n.ends_with("_priority") && !n.ends_with("_delete_priority") &&
+               type == MPI_INT) {
+      const std::string component(n.substr(3, n.size() - 3 - std::string_view("_priority").size()));
+      const auto v = read_cvar(i, type);
+      if (v && std::stoi(*v) > best_priority) {
+        best_priority = std::stoi(*v);
+        best = component;
+      }
+    }
+  }
+  MPI_T_finalize();
+  if (!requested.empty()) return {requested, "requested"};
+  if (!best.empty()) return {best, "highest priority"};
+  return {"", "unknown"};
+}
+
+}  // namespace pfsbench

@@ -21,3 +21,7 @@ void install_signal_handlers() {
 int interrupt_signal() noexcept { return g_signal.load(std::memory_order_relaxed); }
 
 }  // namespace pfsbench
+
+namespace pfsbench {
+void reset_interrupt_for_tests() noexcept { g_signal.store(0, std::memory_order_relaxed); }
+}  // namespace pfsbench

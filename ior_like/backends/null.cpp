@@ -17,15 +17,8 @@ class NullFile final : public FileHandle {
 class NullBackend final : public IoBackend {
  public:
   std::string name() const override { return "null"; }
-  BackendCaps caps() const override {
-    BackendCaps c;
-    c.creates_files = false;
-    c.odirect = true;
-    return c;
-  }
-  std::unique_ptr<FileHandle> open(const std::string&, OpenMode, const OpenOptions&, int) override {
-    return std::make_unique<NullFile>();
-  }
+  BackendCaps caps() const override { return find_backend("null").caps; }
+  std::unique_ptr<FileHandle> open(const Comm&, const OpenRequest&) override { return std::make_unique<NullFile>(); }
   void remove(const std::string&, int) override {}
   bool exists(const std::string&) override { return false; }
 };

@@ -8,18 +8,43 @@
 #include <fmt/format.h>
 
 #include "backends/backends.hpp"
+#include "backends/posix_file.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/signals.hpp"
 
 namespace pfsbench::ior_like {
+
+int posix_open(const OpenRequest& req, int extra_flags, bool odirect) {
+  int flags = O_CLOEXEC | extra_flags | (req.mode == OpenMode::kWrite ? O_CREAT : 0);
+  if ((extra_flags & O_ACCMODE) == 0) flags |= req.mode == OpenMode::kWrite ? O_WRONLY : O_RDONLY;
+  if (odirect) flags |= O_DIRECT;
+  const int fd = ::open(req.path.c_str(), flags, 0644);
+  if (fd >= 0) return fd;
+  const int err = errno;
+  std::string hint;
+  if (odirect && err == EINVAL)
+    hint = "this filesystem does not support O_DIRECT; run without -B/--posix.odirect";
+  else if (err == ENOENT && req.mode == OpenMode::kRead)
+    hint = "nothing to read: write it first (-w -k) or point -o at an existing file";
+  throw IoError(req.mode == OpenMode::kWrite ? "open for write" : "open for read", req.path, err, req.rank, -1, -1,
+                hint);
+}
+
+void posix_remove(const std::string& path, int rank) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw IoError("unlink", path, errno, rank);
+}
+
+bool posix_exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 namespace {
 
 class PosixFile final : public FileHandle {
  public:
   PosixFile(int fd, std::string path, int rank) : fd_(fd), path_(std::move(path)), rank_(rank) {}
-  ~PosixFile() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~PosixFile() override { abandon(); }
 
   void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) override {
     std::size_t done = 0;
@@ -64,7 +89,12 @@ class PosixFile final : public FileHandle {
   void close() override {
     const int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) throw IoError("close", path_, errno, rank_);
+    if (fd >= 0 && ::close(fd) != 0) throw IoError("close", path_, errno, rank_);
+  }
+
+  void abandon() noexcept override {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
   }
 
  private:
@@ -76,34 +106,13 @@ class PosixFile final : public FileHandle {
 class PosixBackend final : public IoBackend {
  public:
   std::string name() const override { return "posix"; }
-  BackendCaps caps() const override {
-    BackendCaps c;
-    c.odirect = true;
-    return c;
+  BackendCaps caps() const override { return find_backend("posix").caps; }
+  std::unique_ptr<FileHandle> open(const Comm&, const OpenRequest& req) override {
+    const bool odirect = req.options != nullptr && req.options->odirect;
+    return std::make_unique<PosixFile>(posix_open(req, 0, odirect), req.path, req.rank);
   }
-  std::unique_ptr<FileHandle> open(const std::string& path, OpenMode mode, const OpenOptions& opts,
-                                   int rank) override {
-    int flags = O_CLOEXEC | (mode == OpenMode::kWrite ? (O_WRONLY | O_CREAT) : O_RDONLY);
-    if (opts.odirect) flags |= O_DIRECT;
-    const int fd = ::open(path.c_str(), flags, 0644);
-    if (fd < 0) {
-      const int err = errno;
-      std::string hint;
-      if (opts.odirect && err == EINVAL)
-        hint = "this filesystem does not support O_DIRECT; run without -B/--posix.odirect";
-      else if (err == ENOENT && mode == OpenMode::kRead)
-        hint = "nothing to read: write it first (-w -k) or point -o at an existing file";
-      throw IoError(mode == OpenMode::kWrite ? "open for write" : "open for read", path, err, rank, -1, -1, hint);
-    }
-    return std::make_unique<PosixFile>(fd, path, rank);
-  }
-  void remove(const std::string& path, int rank) override {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw IoError("unlink", path, errno, rank);
-  }
-  bool exists(const std::string& path) override {
-    struct stat st {};
-    return ::lstat(path.c_str(), &st) == 0;
-  }
+  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
+  bool exists(const std::string& path) override { return posix_exists(path); }
 };
 
 }  // namespace

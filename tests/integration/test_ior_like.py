@@ -178,7 +178,7 @@ class IorLikeErrors(unittest.TestCase):
         self.usage(["--frobnicate"], "--frobnicate")
 
     def test_unimplemented_ior_flag(self):
-        self.usage(["-c"], "-c (collective MPI-IO) is not implemented by ior_like")
+        self.usage(["-m"], "-m (multiple files) is not implemented by ior_like")
 
     def test_odirect_alignment_is_checked_before_io(self):
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:

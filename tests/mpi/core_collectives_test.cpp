@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "pfsbench/collective_stop.hpp"
 #include "pfsbench/environment.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/fs.hpp"
@@ -501,6 +502,69 @@ TEST(RunContext, StepAgreesOnFailureOfOneRank) {
     EXPECT_EQ(e.code(), comm.size() == 1 ? ExitCode::kVerify : ExitCode::kUsage);
   }
   EXPECT_TRUE(comm.all_ok(true));  // nobody left behind in a collective
+}
+
+}  // namespace
+}  // namespace pfsbench
+
+namespace pfsbench {
+namespace {
+
+// Every rank wants out at a different transfer; all must leave at the same
+// call, one round after the earliest wish (the pipelined decision).
+TEST(CollectiveStop, AllRanksLeaveAtTheSameCall) {
+  Comm comm;
+  const int want_from = 5 + 3 * comm.rank();  // rank 0 wants out first
+  CollectiveStop stop(comm);
+  int left_at = -1;
+  for (int i = 0; i < 100; ++i) {
+    if (stop.stop_before_next(i >= want_from)) {
+      left_at = i;
+      break;
+    }
+  }
+  EXPECT_FALSE(stop.finish() && left_at < 0);
+  EXPECT_EQ(left_at, 6) << "the earliest wish (rank 0 at 5) takes effect at the next call";
+  EXPECT_EQ(stop.rounds(), 6u);
+  const std::vector<int> all = comm.allgather(left_at);
+  for (int v : all) EXPECT_EQ(v, left_at);
+}
+
+TEST(CollectiveStop, NoWishRunsToTheEnd) {
+  Comm comm;
+  CollectiveStop stop(comm);
+  int calls = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (stop.stop_before_next(false)) break;
+    ++calls;
+  }
+  EXPECT_FALSE(stop.finish());
+  EXPECT_EQ(calls, 20);
+}
+
+// A wish raised before the last transfer is seen by finish().
+TEST(CollectiveStop, FinishReportsALateWish) {
+  Comm comm;
+  CollectiveStop stop(comm);
+  for (int i = 0; i < 3; ++i) ASSERT_FALSE(stop.stop_before_next(i == 2 && comm.rank() == comm.size() - 1));
+  EXPECT_TRUE(stop.finish());
+}
+
+// Byte counts past INT_MAX are described whole, never wrapped through an int.
+TEST(ByteRun, SmallAndLargeCounts) {
+  const std::uint64_t sizes[] = {0, 1, 2147483647ull, 2147483648ull, (3ull << 30) + 4096, 5ull << 30};
+  for (std::uint64_t bytes : sizes) {
+    const ByteRun run(bytes);
+    MPI_Count type_size = 0;
+    MPI_Type_size_x(run.type(), &type_size);
+    EXPECT_EQ(static_cast<std::uint64_t>(type_size) * static_cast<std::uint64_t>(run.count()), bytes) << bytes;
+    EXPECT_GE(run.count(), 0);
+    if (bytes > 2147483647ull) {
+      EXPECT_EQ(run.count(), 1);
+    } else {
+      EXPECT_EQ(run.type(), MPI_BYTE);
+    }
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // with the phases that finished kept on rank 0.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <ctime>
 #include <sstream>
 
@@ -10,12 +11,16 @@
 #include "config.hpp"
 #include "pfsbench/mpi.hpp"
 #include "pfsbench/rank_stats.hpp"
+#include "pfsbench/signals.hpp"
 #include "run.hpp"
 
 namespace pfsbench::ior_like {
 namespace {
 
-// Counts transfers; throws ENOSPC on one rank at one write.
+// Counts transfers; throws ENOSPC on one rank at one write (or raises
+// SIGTERM there). In "collective" mode it behaves like MPI-IO with -c: open,
+// every transfer and close are real collective calls (an MPI_Allreduce on the
+// file communicator), so a rank that skipped one would hang the test.
 class FaultyBackend final : public IoBackend {
  public:
   FaultyBackend(int fail_rank, int fail_at_write) : fail_rank_(fail_rank), fail_at_(fail_at_write) {}
@@ -23,34 +28,74 @@ class FaultyBackend final : public IoBackend {
   BackendCaps caps() const override {
     BackendCaps c;
     c.creates_files = false;
+    c.collective = collective;
+    c.collective_open = collective_open || collective;
     return c;
   }
-  std::unique_ptr<FileHandle> open(const std::string& path, OpenMode, const OpenOptions&, int rank) override {
-    return std::make_unique<File>(*this, path, rank);
+  std::unique_ptr<FileHandle> open(const Comm& file_comm, const OpenRequest& req) override {
+    if (caps().collective_open) meet(file_comm.raw());
+    ++opens;
+    if (req.rank == fail_rank_ && fail_open) throw IoError("open", req.path, EACCES, req.rank);
+    return std::make_unique<File>(*this, req.path, req.rank, file_comm.raw(), req.collective);
   }
   void remove(const std::string&, int) override {}
   bool exists(const std::string&) override { return false; }
-  int writes = 0;
+  bool collective = false;       ///< transfers, open and close are collective calls
+  bool collective_open = false;  ///< open and close only
+  bool fail_open = false;        ///< the fail rank's open throws (after the collective part)
+  bool raise_sigterm = false;    ///< the fail rank raises SIGTERM instead of failing
+  int writes = 0;                ///< writes that moved data
+  int calls = 0;                 ///< transfer calls, empty ones included
+  int closes = 0, abandons = 0, opens = 0;
   long write_delay_ns = 0;  ///< a slow filesystem, so a phase lasts long enough to be cut short
 
  private:
+  static void meet(MPI_Comm comm) {
+    int one = 1, sum = 0;
+    MPI_Allreduce(&one, &sum, 1, MPI_INT, MPI_SUM, comm);
+  }
   struct File final : FileHandle {
-    File(FaultyBackend& b, std::string p, int r) : be(b), path(std::move(p)), rank(r) {}
+    File(FaultyBackend& b, std::string p, int r, MPI_Comm c, bool coll)
+        : be(b), path(std::move(p)), rank(r), comm(c), collective(coll) {}
+    ~File() override { abandon(); }
     void write_at(const std::byte*, std::size_t size, std::uint64_t offset) override {
-      if (rank == be.fail_rank_ && be.writes == be.fail_at_)
-        throw IoError("write", path, ENOSPC, rank, static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
+      ++be.calls;
+      if (collective) meet(comm);
+      if (size == 0) return;
+      if (rank == be.fail_rank_ && be.writes == be.fail_at_) {
+        if (be.raise_sigterm) {
+          std::raise(SIGTERM);
+        } else {
+          throw IoError("write", path, ENOSPC, rank, static_cast<std::int64_t>(offset),
+                        static_cast<std::int64_t>(size));
+        }
+      }
       ++be.writes;
       if (be.write_delay_ns > 0) {
         const timespec t{0, be.write_delay_ns};
         nanosleep(&t, nullptr);
       }
     }
-    void read_at(std::byte*, std::size_t, std::uint64_t) override {}
+    void read_at(std::byte*, std::size_t, std::uint64_t) override {
+      ++be.calls;
+      if (collective) meet(comm);
+    }
     void fsync() override {}
-    void close() override {}
+    void close() override {
+      if (be.caps().collective_open) meet(comm);
+      ++be.closes;
+      closed = true;
+    }
+    void abandon() noexcept override {
+      if (!closed) ++be.abandons;
+      closed = true;
+    }
     FaultyBackend& be;
     std::string path;
     int rank;
+    MPI_Comm comm;
+    bool collective;
+    bool closed = false;
   };
   int fail_rank_, fail_at_;
 };
@@ -132,6 +177,101 @@ TEST_F(Fixture, AFailureAtTheFirstWriteStopsTheOtherRanksMidPhase) {
   if (comm.is_root()) {
     EXPECT_TRUE(ctx.result.phases.empty());
   }
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+// Collective transfers (-c): a failure on one rank must not leave the others
+// inside a collective call. Every rank makes the same number of transfer
+// calls (the failing one with empty transfers until the agreed stop), then
+// all close together, then all report the failure.
+TEST_F(Fixture, CollectiveFaultStopsEveryRankAtTheSameTransfer) {
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 4 + 1);  // the second write of iteration 1
+  be.collective = true;
+  Config cfg = config();
+  cfg.collective = true;
+  try {
+    run(cfg, ctx, be);
+    FAIL() << "no error on rank " << comm.rank();
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kRuntime);
+    if (comm.is_root()) {
+      EXPECT_NE(e.rank_messages()[0].find("ENOSPC"), std::string::npos) << e.rank_messages()[0];
+      ASSERT_EQ(ctx.result.phases.size(), 2u);  // iteration 0 kept
+    }
+  }
+  const std::vector<double> calls = {static_cast<double>(be.calls)};
+  std::vector<double> lo = calls, hi = calls;
+  comm.allreduce_min(lo);
+  comm.allreduce_max(hi);
+  EXPECT_EQ(lo[0], hi[0]) << "ranks made different numbers of collective transfer calls";
+  EXPECT_EQ(be.closes, 3) << "every phase's handle is closed collectively, the failed one too";
+  EXPECT_EQ(be.abandons, 0);
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+// A signal on one rank in the middle of a collective loop: every rank leaves
+// at the same transfer and the run reports "interrupted" (exit 4).
+TEST_F(Fixture, SigtermOnOneRankInACollectiveLoopInterruptsEveryRank) {
+  install_signal_handlers();
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 2);
+  be.collective = true;
+  be.raise_sigterm = true;
+  Config cfg = config();
+  cfg.collective = true;
+  cfg.block_bytes = 1 << 20;  // 64 transfers: the stop comes long before the end
+  try {
+    run(cfg, ctx, be);
+    FAIL() << "no error on rank " << comm.rank();
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kInterrupted);
+  }
+  std::vector<double> lo = {static_cast<double>(be.calls)}, hi = lo;
+  comm.allreduce_min(lo);
+  comm.allreduce_max(hi);
+  EXPECT_EQ(lo[0], hi[0]);
+  EXPECT_LT(hi[0], 64.0) << "the loop did not stop early";
+  reset_interrupt_for_tests();
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+// MPI-IO without -c: transfers are independent but open and close are
+// collective. The failing rank leaves its loop, tells the others, and still
+// meets them in close; the others stop early instead of finishing the phase.
+TEST_F(Fixture, IndependentFaultWithCollectiveCloseMeetsInClose) {
+  if (comm.size() < 2) GTEST_SKIP() << "needs 2 ranks";
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 0);
+  be.collective_open = true;
+  be.write_delay_ns = 100'000;
+  Config cfg = config();
+  cfg.block_bytes = 64 << 20;
+  cfg.transfer_bytes = 4 << 10;
+  cfg.iterations = 1;
+  EXPECT_THROW(run(cfg, ctx, be), CollectiveError);
+  EXPECT_EQ(be.closes, 1);
+  if (comm.rank() != victim) {
+    EXPECT_LT(be.writes, 16384 / 4) << "rank " << comm.rank() << " was not stopped early";
+  }
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+// An open that fails on one rank only, after the collective part: the
+// others hold a handle they cannot close alone. They abandon it (no
+// collective), nobody hangs, and the error names the failing rank.
+TEST_F(Fixture, OpenFailingOnOneRankIsAgreedAndTheOthersAbandon) {
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 0);
+  be.collective_open = true;
+  be.fail_open = true;
+  EXPECT_THROW(run(config(), ctx, be), CollectiveError);
+  EXPECT_EQ(be.closes, 0);
+  EXPECT_EQ(be.abandons, comm.rank() == victim ? 0 : 1);
   EXPECT_TRUE(comm.all_ok(true));
 }
 

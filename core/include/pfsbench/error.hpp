@@ -52,6 +52,13 @@ class IoError : public Error {
  public:
   IoError(std::string op, std::string path, int err, int rank, std::int64_t offset = -1,
           std::int64_t size = -1, std::string hint = {});
+  /// The same for a library call (MPI-IO, HDF5) that reports its own error
+  /// text instead of an errno: "... failed on 'F' at offset O (size S): <text>".
+  struct LibraryText {
+    std::string text;
+  };
+  IoError(std::string op, std::string path, LibraryText text, int rank, std::int64_t offset = -1,
+          std::int64_t size = -1, std::string hint = {});
   const std::string& op() const noexcept { return op_; }
   const std::string& path() const noexcept { return path_; }
   int error_number() const noexcept { return errno_; }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -118,6 +119,46 @@ class Comm {
 /// nanosleep in between. `between_tests`, when given, runs after every
 /// unsuccessful test (e.g. EarlyStop::service on rank 0).
 void wait_politely(MPI_Request& request, const std::function<void()>& between_tests = {});
+
+/// `bytes` contiguous bytes as an MPI (datatype, count) pair whose count
+/// fits an int: MPI_BYTE x bytes up to INT_MAX, otherwise one committed
+/// struct type of 1 GiB blocks plus the remainder, count 1. Transfers of
+/// 2 GiB and more thus never pass a byte count through an int (Open MPI 4
+/// has no MPI-4 large-count calls). Local, not collective.
+class ByteRun {
+ public:
+  explicit ByteRun(std::uint64_t bytes);
+  ~ByteRun();
+  ByteRun(const ByteRun&) = delete;
+  ByteRun& operator=(const ByteRun&) = delete;
+  MPI_Datatype type() const noexcept { return type_; }
+  int count() const noexcept { return count_; }
+  std::uint64_t bytes() const noexcept { return bytes_; }
+
+ private:
+  MPI_Datatype type_ = MPI_BYTE;
+  int count_ = 0;
+  std::uint64_t bytes_ = 0;
+  bool owned_ = false;
+};
+
+/// Bytes an MPI call moved, from its status (MPI_Get_elements_x over
+/// MPI_BYTE elements, so it works for ByteRun's struct type too).
+std::uint64_t bytes_moved(const MPI_Status& status, MPI_Datatype type);
+
+/// The MPI library's own text for an error code (MPI_Error_string).
+std::string mpi_error_text(int code);
+
+/// Which MPI-IO component serves files, as far as the library tells
+/// (Open MPI's MPI_T control variables): the component asked for with
+/// OMPI_MCA_io / --mca io when set ("requested"), otherwise the io
+/// component of highest priority ("highest priority", Open MPI's own
+/// selection rule). Empty name when the library has no such variables.
+struct MpiioComponent {
+  std::string name;    ///< e.g. "ompio", "romio321"; "" when unknown
+  std::string source;  ///< "requested", "highest priority" or "unknown"
+};
+MpiioComponent mpiio_component();
 
 /// "Open MPI v4.1.4, ..." from MPI_Get_library_version (first line).
 std::string mpi_library_version();

@@ -14,4 +14,8 @@ void install_signal_handlers();
 int interrupt_signal() noexcept;
 inline bool interrupt_requested() noexcept { return interrupt_signal() != 0; }
 
+/// Forgets a signal already received. For in-process tests that raise one
+/// and then go on; a tool never calls it.
+void reset_interrupt_for_tests() noexcept;
+
 }  // namespace pfsbench

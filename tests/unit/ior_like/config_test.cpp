@@ -14,6 +14,7 @@ Config parse(std::vector<std::string> args) {
   add_options(app, cfg);
   std::reverse(args.begin(), args.end());  // CLI11 takes them in reverse
   app.parse(args);
+  note_given_options(app, cfg);
   return cfg;
 }
 
@@ -65,8 +66,14 @@ TEST(Config, UsageErrors) {
       {{"-C", "-Z"}, "-C and -Z"},
       {{"-r", "-W"}, "-W checks the write phase"},
       {{"-w", "-R"}, "-R checks the read phase"},
-      {{"-a", "lustre"}, "unknown backend -a lustre; available: posix, null"},
-      {{"-a", "MPIIO"}, "planned but not built"},
+      {{"-a", "lustre"}, "unknown backend -a lustre; available: posix, mpiio, hdf5, mmap, null"},
+      {{"-c"}, "-c (collective transfers; -a MPIIO or -a HDF5 has them) is not supported by the POSIX backend"},
+      {{"-a", "MPIIO", "-B"}, "-B/--posix.odirect (O_DIRECT) is not supported by the MPIIO backend"},
+      {{"-a", "mmap", "-U", "h"}, "-U (MPI-IO hints) is not supported by the MMAP backend"},
+      {{"-a", "posix", "-H"}, "-H (MPI-IO hints) is not supported by the POSIX backend"},
+      {{"-a", "POSIX", "--mpiio.preallocate"}, "--mpiio.preallocate is an option of another backend than -a POSIX"},
+      {{"-a", "MPIIO", "--hdf5.noFill"}, "--hdf5.noFill is an option of another backend than -a MPIIO"},
+      {{"-a", "HDF5", "--hdf5.chunkSize", "3k", "-t", "2k", "-b", "4k"}, "do not nest"},
   };
   for (const auto& c : cases) {
     try {
@@ -91,7 +98,7 @@ TEST(Config, BadSizesNameTheOption) {
 }
 
 TEST(Config, UnimplementedIorFlagsAreRefusedNotIgnored) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"-c"}, {"-D", "30"}, {"-z"}, {"-O", "x=1"}, {"-v"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"-m"}, {"-D", "30"}, {"-z"}, {"-O", "x=1"}, {"-v"}}) {
     try {
       parse(args);
       ADD_FAILURE() << "accepted " << args[0];
@@ -99,6 +106,27 @@ TEST(Config, UnimplementedIorFlagsAreRefusedNotIgnored) {
       EXPECT_NE(std::string(e.what()).find("is not implemented by ior_like"), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Config, BackendLinesOfIorParse) {
+  // The lines of issue 8, unchanged.
+  const Config a = parse({"-a", "MPIIO", "-c", "-w", "-r", "-k", "-t", "4m", "-b", "64m", "-i", "2", "-o", "F"});
+  EXPECT_NO_THROW(validate(a));
+  EXPECT_TRUE(a.collective);
+  const Config h = parse({"-a", "HDF5", "-c", "--hdf5.collectiveMetadata", "-w", "-r", "-W", "-R", "-t", "1m", "-b",
+                          "16m", "-s", "4", "-o", "F"});
+  EXPECT_NO_THROW(validate(h));
+  EXPECT_TRUE(h.backend.hdf5.collective_metadata);
+  EXPECT_EQ(h.segments, 4u);
+  const Config m = parse({"-a", "MPIIO", "-V", "-p", "-U", "hints", "-H", "-o", "F"});
+  EXPECT_NO_THROW(validate(m));
+  EXPECT_TRUE(m.backend.mpiio.use_file_view);
+  EXPECT_TRUE(m.backend.mpiio.preallocate);
+  EXPECT_EQ(hints_file(m), "hints");
+  EXPECT_TRUE(show_hints(m));
+  const Config n = parse({"-a", "mpiio", "-U", "generic", "--mpiio.hintsFileName", "specific"});
+  EXPECT_EQ(hints_file(n), "specific") << "the backend's own option wins over -U";
+  EXPECT_NO_THROW(validate(parse({"-a", "null", "-B"})));  // O_DIRECT by caps, not by prefix
 }
 
 TEST(Config, JsonHasUnitsInNames) {

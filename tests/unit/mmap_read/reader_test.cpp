@@ -12,7 +12,7 @@
 
 #include "checksum.hpp"
 #include "reader.hpp"
-#include "sigbus.hpp"
+#include "pfsbench/sigbus.hpp"
 
 namespace pfsbench::mmap_read {
 namespace {

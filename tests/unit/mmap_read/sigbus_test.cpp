@@ -10,7 +10,7 @@
 #include <string>
 
 #include "checksum.hpp"
-#include "sigbus.hpp"
+#include "pfsbench/sigbus.hpp"
 
 namespace pfsbench::mmap_read {
 namespace {

@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace pfsbench::mmap_read {
+namespace pfsbench {
 
 /// Installs the handler once per process (thread-safe, idempotent).
 void install_sigbus_handler();
@@ -59,4 +59,4 @@ Fault guarded(Fn&& fn) {
   return Fault{};
 }
 
-}  // namespace pfsbench::mmap_read
+}  // namespace pfsbench

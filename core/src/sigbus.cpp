@@ -1,4 +1,4 @@
-#include "sigbus.hpp"
+#include "pfsbench/sigbus.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -7,7 +7,7 @@
 
 #include "pfsbench/error.hpp"
 
-namespace pfsbench::mmap_read {
+namespace pfsbench {
 namespace {
 
 struct Window {
@@ -81,4 +81,4 @@ void disarm(sigjmp_buf* previous) noexcept {
 Fault last_fault() noexcept { return tl_fault; }
 
 }  // namespace detail
-}  // namespace pfsbench::mmap_read
+}  // namespace pfsbench

@@ -1,0 +1,272 @@
+// HDF5 backend (IOR's HDF5 layout) on parallel HDF5 through the MPI-IO
+// driver: one 1-D dataset of bytes per segment, holding the blocks of all
+// ranks in rank order (for -F, one rank's block), so the dataset index and
+// the offset inside it follow from IOR's file offset of a transfer. Each
+// transfer is one H5Dwrite/H5Dread of a hyperslab, collective with -c.
+// A rank with nothing to move in a collective call selects nothing.
+//
+// HDF5 prints its error stack to stderr by default; here it is captured
+// and put in the IoError's message instead, one line, with the rank.
+#include <hdf5.h>
+
+#include <fmt/format.h>
+
+#include "backends/backends.hpp"
+#include "backends/posix_file.hpp"
+#include "backends/hdf5_info.hpp"
+#include "pfsbench/error.hpp"
+
+namespace pfsbench::ior_like {
+namespace {
+
+// Collects the current HDF5 error stack as "fn: message; fn: message".
+herr_t walk_error(unsigned n, const H5E_error2_t* e, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  if (n > 0) *out += "; ";
+  *out += fmt::format("{}: {}", e->func_name ? e->func_name : "?", e->desc ? e->desc : "?");
+  return 0;
+}
+
+std::string error_stack() {
+  std::string text;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_error, &text);
+  H5Eclear2(H5E_DEFAULT);
+  return text.empty() ? std::string("HDF5 reported a failure without an error stack") : text;
+}
+
+nlohmann::json info_to_json(MPI_Info info) {
+  nlohmann::json out = nlohmann::json::object();
+  if (info == MPI_INFO_NULL) return out;
+  int nkeys = 0;
+  MPI_Info_get_nkeys(info, &nkeys);
+  for (int i = 0; i < nkeys; ++i) {
+    char key[MPI_MAX_INFO_KEY + 1];
+    MPI_Info_get_nthkey(info, i, key);
+    int len = 0, flag = 0;
+    MPI_Info_get_valuelen(info, key, &len, &flag);
+    if (!flag) continue;
+    std::string value(static_cast<std::size_t>(len) + 1, '\0');
+    MPI_Info_get(info, key, len + 1, value.data(), &flag);
+    value.resize(static_cast<std::size_t>(len));
+    out[key] = value;
+  }
+  return out;
+}
+
+class Hdf5File final : public FileHandle {
+ public:
+  Hdf5File(const OpenRequest& req, MpiioComponent component) : req_(req), component_(std::move(component)) {}
+  ~Hdf5File() override { abandon(); }
+
+  /// COLLECTIVE over `comm`: file create/open and every segment's dataset.
+  void open(const Comm& comm) {
+    const Hdf5Options& o = req_.options != nullptr ? req_.options->hdf5 : Hdf5Options{};
+    fapl_ = H5Pcreate(H5P_FILE_ACCESS);
+    MPI_Info info = MPI_INFO_NULL;
+    if (!req_.hints.empty()) {
+      MPI_Info_create(&info);
+      for (const auto& [k, v] : req_.hints) MPI_Info_set(info, k.c_str(), v.c_str());
+    }
+    check(H5Pset_fapl_mpio(fapl_, comm.raw(), info), "H5Pset_fapl_mpio");
+    if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+    if (o.collective_metadata) {
+      check(H5Pset_all_coll_metadata_ops(fapl_, true), "H5Pset_all_coll_metadata_ops");
+      check(H5Pset_coll_metadata_write(fapl_, true), "H5Pset_coll_metadata_write");
+    }
+    if (o.alignment_bytes > 0) check(H5Pset_alignment(fapl_, o.alignment_bytes, o.alignment_bytes), "H5Pset_alignment");
+    const bool writing = req_.mode == OpenMode::kWrite;
+    file_ = writing ? H5Fcreate(req_.path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl_)
+                    : H5Fopen(req_.path.c_str(), H5F_ACC_RDONLY, fapl_);
+    if (file_ < 0) fail(writing ? "H5Fcreate" : "H5Fopen", -1, -1);
+    dxpl_ = H5Pcreate(H5P_DATASET_XFER);
+    check(H5Pset_dxpl_mpio(dxpl_, req_.collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT), "H5Pset_dxpl_mpio");
+    open_datasets(o);
+    record_facts(o);
+  }
+
+  void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) override {
+    const Slab s = select(size, offset);
+    if (H5Dwrite(datasets_[s.dataset], H5T_NATIVE_UCHAR, memspace_, spaces_[s.dataset], dxpl_, buf) < 0)
+      fail("H5Dwrite", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
+  }
+
+  void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) override {
+    const Slab s = select(size, offset);
+    if (H5Dread(datasets_[s.dataset], H5T_NATIVE_UCHAR, memspace_, spaces_[s.dataset], dxpl_, buf) < 0)
+      fail("H5Dread", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
+  }
+
+  void fsync() override {
+    if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("H5Fflush", -1, -1);
+  }
+
+  // Closes everything, in reverse order; the first failure is reported
+  // after all closes were attempted, so every rank makes the same calls.
+  void close() override {
+    bool ok = true;
+    for (hid_t& s : spaces_) ok &= H5Sclose(std::exchange(s, H5I_INVALID_HID)) >= 0;
+    for (hid_t& d : datasets_) ok &= H5Dclose(std::exchange(d, H5I_INVALID_HID)) >= 0;
+    if (memspace_ >= 0) ok &= H5Sclose(std::exchange(memspace_, H5I_INVALID_HID)) >= 0;
+    if (dxpl_ >= 0) ok &= H5Pclose(std::exchange(dxpl_, H5I_INVALID_HID)) >= 0;
+    if (fapl_ >= 0) ok &= H5Pclose(std::exchange(fapl_, H5I_INVALID_HID)) >= 0;
+    if (file_ >= 0) ok &= H5Fclose(std::exchange(file_, H5I_INVALID_HID)) >= 0;
+    spaces_.clear();
+    datasets_.clear();
+    if (!ok) fail("H5Fclose", -1, -1);
+  }
+
+  // Closing datasets and files is collective in parallel HDF5: a rank that
+  // cannot meet the others leaves them open (the process is about to exit
+  // with the agreed failure). Local objects (property lists) are freed.
+  void abandon() noexcept override {
+    if (dxpl_ >= 0) H5Pclose(std::exchange(dxpl_, H5I_INVALID_HID));
+    if (fapl_ >= 0) H5Pclose(std::exchange(fapl_, H5I_INVALID_HID));
+  }
+
+  nlohmann::json facts() const override { return facts_; }
+
+ private:
+  struct Slab {
+    std::size_t dataset;
+  };
+
+  std::uint64_t dataset_bytes() const noexcept {
+    const Layout& l = req_.layout;
+    return l.file_per_process ? l.block_bytes : l.block_bytes * static_cast<std::uint64_t>(l.ranks);
+  }
+
+  void open_datasets(const Hdf5Options& o) {
+    const hsize_t dims[1] = {dataset_bytes()};
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (o.chunk_bytes > 0) {
+      const hsize_t chunk[1] = {std::min<hsize_t>(o.chunk_bytes, dims[0])};
+      check(H5Pset_chunk(dcpl, 1, chunk), "H5Pset_chunk");
+    }
+    if (o.no_fill) check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    for (std::uint64_t seg = 0; seg < req_.layout.segments; ++seg) {
+      const std::string name = fmt::format("segment_{:06}", seg);
+      hid_t d = H5I_INVALID_HID;
+      if (req_.mode == OpenMode::kWrite) {
+        const hid_t space = H5Screate_simple(1, dims, nullptr);
+        d = H5Dcreate2(file_, name.c_str(), H5T_NATIVE_UCHAR, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Sclose(space);
+      } else {
+        d = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
+      }
+      if (d < 0) {
+        H5Pclose(dcpl);
+        fail(req_.mode == OpenMode::kWrite ? "H5Dcreate " + name : "H5Dopen " + name, -1, -1);
+      }
+      datasets_.push_back(d);
+      spaces_.push_back(H5Dget_space(d));
+    }
+    H5Pclose(dcpl);
+    if (req_.mode == OpenMode::kRead) check_dataset_size();
+  }
+
+  void check_dataset_size() {
+    hsize_t dims[1] = {0};
+    H5Sget_simple_extent_dims(spaces_.front(), dims, nullptr);
+    if (dims[0] != dataset_bytes())
+      throw IoError("H5Dopen segment_000000", req_.path,
+                    IoError::LibraryText{fmt::format("the dataset holds {} bytes, the layout needs {}", dims[0],
+                                                     dataset_bytes())},
+                    req_.rank, -1, -1, "was it written with the same -b, -s and rank count?");
+  }
+
+  // Selects `size` bytes at IOR file offset `offset` in its segment's
+  // dataset (nothing when size is 0), and sizes the memory space to match.
+  Slab select(std::size_t size, std::uint64_t offset) {
+    const std::uint64_t per = dataset_bytes();
+    const std::size_t ds = static_cast<std::size_t>(offset / per);
+    const hsize_t start[1] = {offset % per};
+    const hsize_t count[1] = {size};
+    if (size == 0) {
+      H5Sselect_none(spaces_[ds]);
+    } else if (H5Sselect_hyperslab(spaces_[ds], H5S_SELECT_SET, start, nullptr, count, nullptr) < 0) {
+      fail("H5Sselect_hyperslab", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
+    }
+    if (memspace_ < 0 || memspace_bytes_ != size) {
+      if (memspace_ >= 0) H5Sclose(memspace_);
+      const hsize_t dims[1] = {size == 0 ? 1 : size};
+      memspace_ = H5Screate_simple(1, dims, nullptr);
+      if (size == 0) H5Sselect_none(memspace_);
+      memspace_bytes_ = size;
+    }
+    return {ds};
+  }
+
+  void record_facts(const Hdf5Options& o) {
+    nlohmann::json hints = nlohmann::json::object();
+    const hid_t used = H5Fget_access_plist(file_);
+    MPI_Comm comm = MPI_COMM_NULL;
+    MPI_Info info = MPI_INFO_NULL;
+    if (used >= 0 && H5Pget_fapl_mpio(used, &comm, &info) >= 0) {
+      hints = info_to_json(info);
+      if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+      if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+    }
+    if (used >= 0) H5Pclose(used);
+    facts_ = {{"hdf5_version", hdf5_library_version()},
+              {"datasets", req_.layout.segments},
+              {"dataset_bytes", dataset_bytes()},
+              {"collective", req_.collective},
+              {"collective_metadata", o.collective_metadata},
+              {"chunk_bytes", o.chunk_bytes},
+              {"no_fill", o.no_fill},
+              {"hints_requested", req_.hints},
+              {"hints_in_effect", hints},
+              {"io_component", component_.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(component_.name)},
+              {"io_component_source", component_.source}};
+  }
+
+  void check(herr_t rc, const char* op) {
+    if (rc < 0) fail(op, -1, -1);
+  }
+
+  [[noreturn]] void fail(const std::string& op, std::int64_t offset, std::int64_t size) {
+    throw IoError(op, req_.path, IoError::LibraryText{error_stack()}, req_.rank, offset, size);
+  }
+
+  OpenRequest req_;
+  MpiioComponent component_;
+  hid_t fapl_ = H5I_INVALID_HID, file_ = H5I_INVALID_HID, dxpl_ = H5I_INVALID_HID, memspace_ = H5I_INVALID_HID;
+  std::size_t memspace_bytes_ = 0;
+  std::vector<hid_t> datasets_, spaces_;
+  nlohmann::json facts_;
+};
+
+class Hdf5Backend final : public IoBackend {
+ public:
+  // HDF5 would print every error stack to stderr; we capture them instead.
+  // MPI_T walks every control variable: asked once, outside any timed window.
+  Hdf5Backend() : component_(mpiio_component()) { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+  std::string name() const override { return "hdf5"; }
+  BackendCaps caps() const override { return find_backend("hdf5").caps; }
+  std::unique_ptr<FileHandle> open(const Comm& file_comm, const OpenRequest& req) override {
+    auto file = std::make_unique<Hdf5File>(req, component_);
+    file->open(file_comm);
+    return file;
+  }
+  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
+  bool exists(const std::string& path) override { return posix_exists(path); }
+
+ private:
+  MpiioComponent component_;
+};
+
+}  // namespace
+
+std::unique_ptr<IoBackend> make_hdf5_backend() { return std::make_unique<Hdf5Backend>(); }
+
+}  // namespace pfsbench::ior_like
+
+namespace pfsbench::ior_like {
+
+std::string hdf5_library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return fmt::format("{}.{}.{}", major, minor, release);
+}
+
+}  // namespace pfsbench::ior_like

@@ -1,0 +1,63 @@
+#pragma once
+// One phase's I/O as a sequence of collective points: open, the transfer
+// loop, fsync, close. The same code serves every backend:
+//
+//  - Local backends (POSIX, MMAP, null): the whole sequence is one step; an
+//    error throws at once, the handle closes locally, the step's agreement
+//    tells the other ranks (and EarlyStop stops their loops at once).
+//  - Backends whose open/fsync/close are collective (MPI-IO, HDF5): open is
+//    a step of its own, so either every rank holds a handle or every rank
+//    knows it failed (ranks that opened abandon their handle, which never
+//    calls a collective). Inside the second step a rank never skips fsync
+//    or close: an error is kept, the others are told (EarlyStop), the rank
+//    leaves its independent loop, meets the others in fsync and close, and
+//    only then throws.
+//  - Collective transfers (-c, more than one rank on the file): nobody leaves
+//    the loop alone. Every stop wish (an error, a signal, another rank's
+//    failure, a deadline) goes through CollectiveStop, so all ranks leave
+//    before the same transfer; a rank that failed takes part in the
+//    remaining collective calls with empty transfers until then.
+
+#include <cstdint>
+#include <functional>
+
+#include "backend.hpp"
+#include "pfsbench/histogram.hpp"
+#include "pfsbench/timing.hpp"
+#include "pfsbench/tool.hpp"
+#include "pfsbench/watchdog.hpp"
+
+namespace pfsbench::ior_like {
+
+/// One rank's timestamps of a phase (seconds on its own monotonic clock).
+struct PhaseTimes {
+  Interval total;  ///< open start .. close end: the headline span
+  Interval open, io, fsync, close;
+  std::uint64_t transfers_done = 0;  ///< transfers this rank completed
+  nlohmann::json facts;              ///< the handle's facts() after open (null when none)
+};
+
+struct PhaseIo {
+  IoBackend& backend;
+  const Comm& file_comm;  ///< all ranks for a shared file, MPI_COMM_SELF for -F
+  OpenRequest request;
+  std::uint64_t transfers = 0;  ///< per rank, the same on every rank
+  std::size_t transfer_bytes = 0;
+  bool fsync = false;           ///< -e (writes only)
+  /// Does transfer `index` through `fh`, moving `size` bytes (0 for a
+  /// rank that only takes part in a collective call). Throws on failure.
+  std::function<void(std::uint64_t index, FileHandle& fh, std::size_t size)> transfer;
+  /// Called after each transfer with the bytes done and the clock (ns).
+  std::function<void(std::uint64_t bytes_done, std::uint64_t now_ns)> progress;
+  /// Armed around every collective library call (open, collective
+  /// transfers, fsync, close); null: not watched.
+  CollectiveWatchdog* watchdog = nullptr;
+};
+
+/// COLLECTIVE over ctx.comm (and io.file_comm). Runs the phase and returns
+/// this rank's times; every failure is agreed and thrown as CollectiveError
+/// on every rank. `latency` records one sample per transfer (ns from the end
+/// of the previous call, or of open, to the end of this one).
+PhaseTimes run_phase_io(RunContext& ctx, const PhaseIo& io, LatencyHistogram& latency);
+
+}  // namespace pfsbench::ior_like
