@@ -88,7 +88,8 @@ void add_options(CLI::App& app, Config& c) {
   app.add_option("-d,--dir", c.dir, "Directory in which the tests run (created when missing, removed by -r only "
                                     "when this run created it and it is empty)")
       ->capture_default_str();
-  add_count_option(app, "-n,--items", c.items, "Items (files and/or directories) each rank creates/stats/reads/removes");
+  add_count_option(app, "-n,--items", c.items,
+                   "Items (files and/or directories) each rank creates/stats/reads/removes");
   add_count_option(app, "-I,--items-per-dir", c.items_per_dir, "Items of each rank per tree directory");
   app.add_option("-i,--iterations", c.iterations, "Iterations (each in its own DIR/test-dir.<i>)")
       ->check(CLI::PositiveNumber)
