@@ -15,6 +15,7 @@ PFSBENCH_PACKAGES=(
   chromium       # tests/integration/test_report.py renders the HTML report headless
   btrfs-progs    # tests/integration/test_cross_fs.py: the quick suite on a loop-mounted btrfs
   fio procps util-linux e2fsprogs xfsprogs
+  strace  # tests/integration/test_mdtest_like_io500.py checks the paths mdtest_like resolves
   fuse3 libfuse3-dev
   slurm-wlm munge  # tests/integration/test_slurm.py runs the tools under srun (private Slurm, started by the test)
 )

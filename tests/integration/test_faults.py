@@ -248,7 +248,7 @@ class MdtestLike(unittest.TestCase):
     """np 2 in one shared directory: rank r creates file.mdtest.<r>.<j>."""
 
     def item(self, root, rank, j):
-        return os.path.join(root, "test-dir.0", "mdtest_tree.0", f"file.mdtest.{rank}.{j}")
+        return os.path.join(root, "test-dir.0-0", "mdtest_tree.0", f"file.mdtest.{rank}.{j}")
 
     def test_eio_on_create_of_the_nth_file(self):
         # Rank 1's 4th create (j = 3) fails; rank 0's all succeed.
