@@ -38,6 +38,14 @@ struct Config {
   /// Backend options given on the command line, by flag ("--hdf5.noFill"),
   /// with the prefix that owns them; filled after parsing, checked by validate().
   std::vector<std::pair<std::string, std::string>> given_backend_options;
+  /// -D: seconds after a phase's open at which each rank stops issuing
+  /// transfers (IOR's stonewalling deadline); 0: none.
+  double deadline_s = 0;
+  /// -O key=value strings as given; applied by apply_ior_options().
+  std::vector<std::string> ior_options;
+  bool wear_out = false;                      ///< -O stoneWallingWearOut=1
+  std::uint64_t wear_out_iterations = 0;      ///< -O stoneWallingWearOutIterations=N: transfers per rank a read does
+  std::string status_file;                    ///< -O stoneWallingStatusFile=F
   double progress_interval_s = 5.0;
   /// --collective-timeout: seconds one collective MPI-IO/HDF5 call may take
   /// before the job is aborted as stuck (0: never).
@@ -56,6 +64,13 @@ struct Config {
 
 /// Registers every option (and the IOR flags we refuse) on `app`.
 void add_options(CLI::App& app, Config& cfg);
+
+/// Applies one IOR "-O key=value" string to `cfg` (keys case-insensitive, as
+/// IOR). Throws UsageError naming an unknown key or a bad value.
+void apply_ior_option(Config& cfg, const std::string& key_value);
+
+/// After parsing: applies cfg.ior_options in order; throws UsageError.
+void apply_ior_options(Config& cfg);
 
 /// After parsing: records which backend options were given (by prefix).
 void note_given_options(const CLI::App& app, Config& cfg);

@@ -1,0 +1,184 @@
+"""ior_like stonewalling end to end: -D, -O stoneWallingWearOut=1 and the
+status file (issue 9). A deadline is hit mid-phase (a 0.2 s -D against a
+block far larger than 0.2 s of 1 KiB transfers can fill), in independent
+(POSIX) and collective (-a MPIIO -c) mode at 1, 2 and 4 ranks: no hang,
+counts agreed, the bytes on disk are the bytes in the document, and the
+content verifies up to the agreed count. Sizes stay small: at 1 KiB per
+transfer a rank moves at most a few hundred MiB in 0.2 s on /dev/shm.
+"""
+import os
+import signal
+import unittest
+
+import pfsb
+
+TOOL = "ior_like"
+KiB = 1024
+DEADLINE = ["-D", "0.2"]
+
+
+def rank_file(path, rank):
+    return f"{path}.{rank:08d}"
+
+
+class Stonewall(unittest.TestCase):
+
+    def run_ok(self, np, args, doc_path):
+        r = pfsb.run_tool(TOOL, np, args + ["--quiet"], doc_path, timeout=240)
+        self.assertEqual(r.returncode, 0, r)
+        pfsb.assert_valid(self, r.doc)
+        return r
+
+    def check_pattern(self, path, seed, offset, length):
+        with open(path, "rb") as f:
+            f.seek(offset)
+            self.assertEqual(f.read(length), pfsb.Pattern(seed).expected(offset, length), f"{path} at {offset}")
+
+    def check_agreed(self, phase, np, expect_hit=True):
+        details = phase["details"]
+        sw = details["stonewall"]
+        self.assertEqual(sw["deadline_hit"], expect_hit)
+        n = details["transfers_per_rank"]["min"]
+        self.assertEqual(details["transfers_per_rank"]["max"], n, "wear-out/collective: every rank does the same count")
+        self.assertEqual(phase["ops"], n * np)
+        self.assertEqual(phase["bytes"], n * np * KiB)
+        self.assertLessEqual(sw["transfers_at_stonewall"]["max"], n)
+        self.assertEqual(sw["bytes_at_stonewall"] % KiB, 0)
+        self.assertGreater(sw["stonewall_duration_s"], 0)
+        self.assertGreaterEqual(phase["duration_s"], sw["stonewall_duration_s"])
+        self.assertAlmostEqual(sw["stonewall_bandwidth_bytes_per_s"],
+                               sw["bytes_at_stonewall"] / sw["stonewall_duration_s"], delta=1.0)
+        return n
+
+    def check_verified(self, doc, bytes_expected):
+        self.assertEqual(doc["verification"]["status"], "passed")
+        for check in doc["verification"]["checks"]:
+            self.assertEqual(check["bytes"], bytes_expected, check)
+
+    def test_independent_wear_out_then_status_file_read(self):
+        """POSIX -F: each rank stops at its own deadline, wear-out brings all
+        to the largest count; the status file carries it to a later -r run."""
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.SHM) as d:
+                path, status = os.path.join(d, "f"), os.path.join(d, "status")
+                common = ["-F", "-b", "2g", "-t", "1k", "-G", "7", "-o", path, "-O",
+                          f"stoneWallingStatusFile={status}"]
+                w = self.run_ok(np, ["-w", "-W", "-k", *DEADLINE, "-O", "stoneWallingWearOut=1", *common],
+                                os.path.join(d, "w.json"))
+                write = w.doc["phases"][0]
+                n = self.check_agreed(write, np)
+                self.assertLess(n, 2 * 1024 * 1024, "the deadline stopped the phase before -b")
+                self.assertIsNotNone(write["details"]["stonewall"]["wear_out_duration_s"])
+                with open(status) as f:
+                    self.assertEqual(f.read().strip(), str(n))
+                on_disk = sum(os.path.getsize(rank_file(path, r)) for r in range(np))
+                self.assertEqual(on_disk, write["bytes"], "bytes on disk = bytes in the document")
+                self.check_verified(w.doc, write["bytes"])
+                for rank in range(np):  # first and last transfer, checked independently of the C++ code
+                    seed = pfsb.ior_fpp_seed(7, rank)
+                    self.check_pattern(rank_file(path, rank), seed, 0, KiB)
+                    self.check_pattern(rank_file(path, rank), seed, (n - 1) * KiB, KiB)
+
+                r = self.run_ok(np, ["-r", "-R", *common], os.path.join(d, "r.json"))
+                read = r.doc["phases"][0]
+                self.assertEqual(read["bytes"], write["bytes"], "the read reads the status file's count")
+                self.assertIsNone(read["details"]["stonewall"])
+                self.assertEqual(read["details"]["transfers_per_rank"], {"min": n, "max": n})
+                self.check_verified(r.doc, write["bytes"])
+                self.assertEqual(r.doc["config"]["stonewall_status_file"], status)
+
+    def test_collective_deadline_stops_all_ranks_on_one_index(self):
+        """-a MPIIO -c on a shared file: the deadline goes through the
+        collective stop decision, so no rank is left in a collective call."""
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.SHM) as d:
+                path, status = os.path.join(d, "f"), os.path.join(d, "status")
+                # -b == -t: the shared file is contiguous, count x ranks x 1 KiB.
+                common = ["-a", "MPIIO", "-c", "-b", "1k", "-t", "1k", "-s", "100000000", "-o", path,
+                          "-O", f"stoneWallingStatusFile={status}"]
+                w = self.run_ok(np, ["-w", "-W", "-k", *DEADLINE, "-O", "stoneWallingWearOut=1", *common],
+                                os.path.join(d, "w.json"))
+                write = w.doc["phases"][0]
+                n = self.check_agreed(write, np)
+                sw = write["details"]["stonewall"]
+                self.assertEqual(sw["transfers_at_stonewall"], {"min": n, "max": n}, "lockstep: equal at the stonewall")
+                self.assertEqual(os.path.getsize(path), write["bytes"])
+                self.check_verified(w.doc, write["bytes"])
+                self.check_pattern(path, 0, 0, KiB)
+                self.check_pattern(path, 0, write["bytes"] - KiB, KiB)
+                r = self.run_ok(np, ["-r", "-R", *common], os.path.join(d, "r.json"))
+                self.assertEqual(r.doc["phases"][0]["bytes"], write["bytes"])
+                self.check_verified(r.doc, write["bytes"])
+
+    def test_deadline_past_the_end_changes_nothing(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = self.run_ok(2, ["-w", "-r", "-W", "-R", "-D", "600", "-b", "64k", "-t", "4k", "-o",
+                                os.path.join(d, "f")], os.path.join(d, "d.json"))
+            for phase in r.doc["phases"]:
+                sw = phase["details"]["stonewall"]
+                self.assertFalse(sw["deadline_hit"])
+                self.assertEqual(phase["bytes"], 2 * 64 * KiB)
+                self.assertEqual(sw["bytes_at_stonewall"], phase["bytes"])
+                self.assertEqual(sw["transfers_at_stonewall"], {"min": 16, "max": 16})
+                self.assertIsNone(sw["wear_out_duration_s"])
+            self.check_verified(r.doc, 2 * 64 * KiB)
+
+    def test_without_wear_out_each_rank_keeps_its_count(self):
+        """No wear-out: counts may differ; the read phase of the same run
+        reads each rank's own count back, and -W/-R verify exactly that."""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            r = self.run_ok(2, ["-w", "-r", "-W", "-R", "-k", "-F", *DEADLINE, "-b", "2g", "-t", "1k", "-o", path],
+                            os.path.join(d, "d.json"))
+            write, read = r.doc["phases"]
+            self.assertTrue(write["details"]["stonewall"]["deadline_hit"])
+            self.assertEqual(write["details"]["stonewall"]["transfers_at_stonewall"],
+                             write["details"]["transfers_per_rank"])
+            on_disk = sum(os.path.getsize(rank_file(path, rank)) for rank in range(2))
+            self.assertEqual(on_disk, write["bytes"])
+            self.assertEqual(read["bytes"], write["bytes"])
+            self.check_verified(r.doc, write["bytes"])
+
+
+class StonewallErrors(unittest.TestCase):
+
+    def run_refused(self, args, d, np=2):
+        doc_path = os.path.join(d, "e.json")
+        r = pfsb.run_tool(TOOL, np, args, doc_path, timeout=120)
+        self.assertEqual(r.returncode, 2, r)
+        return r
+
+    def test_missing_status_file_is_one_usage_error(self):
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.SHM) as d:
+                status = os.path.join(d, "nothere")
+                r = self.run_refused(["-r", "-o", os.path.join(d, "f"), "-O", f"stoneWallingStatusFile={status}"], d,
+                                     np)
+                self.assertIn(f"cannot read the stonewalling status file {status}", r.stderr)
+                self.assertIn("No such file", r.stderr)
+                self.assertEqual(r.doc["status"], "failed")
+                self.assertEqual(r.doc["phases"], [])
+                self.assertEqual(sorted(os.listdir(d)), ["e.json"], "nothing written")
+
+    def test_corrupt_status_file_is_one_usage_error(self):
+        for text in ("12abc\n", "", "99999999\n"):
+            with self.subTest(text=text), pfsb.temp_dir(pfsb.SHM) as d:
+                status = os.path.join(d, "status")
+                with open(status, "w") as f:
+                    f.write(text)
+                r = self.run_refused(["-r", "-b", "64k", "-t", "1k", "-o", os.path.join(d, "f"), "-O",
+                                      f"stoneWallingStatusFile={status}"], d, 4)
+                expected = "says 99999999 transfers" if text.startswith("9") else "does not hold one transfer count"
+                self.assertIn(expected, r.stderr)
+                self.assertEqual(r.doc["phases"], [])
+                self.assertEqual(sorted(os.listdir(d)), ["e.json", "status"], "nothing written")
+
+    def test_unknown_o_key_is_refused_by_name(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = self.run_refused(["-w", "-o", os.path.join(d, "f"), "-O", "noSuchKey=1"], d)
+            self.assertIn("unknown or not implemented key 'noSuchKey'", r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(d, "f")))
+
+
+if __name__ == "__main__":
+    unittest.main()
