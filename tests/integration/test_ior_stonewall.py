@@ -6,10 +6,13 @@ counts agreed, the bytes on disk are the bytes in the document, and the
 content verifies up to the agreed count. Sizes stay small: at 1 KiB per
 transfer a rank moves at most a few hundred MiB in 0.2 s on /dev/shm.
 """
+import json
 import os
 import signal
+import time
 import unittest
 
+import faultfs
 import pfsb
 
 TOOL = "ior_like"
@@ -138,6 +141,84 @@ class Stonewall(unittest.TestCase):
             self.assertEqual(on_disk, write["bytes"])
             self.assertEqual(read["bytes"], write["bytes"])
             self.check_verified(r.doc, write["bytes"])
+
+
+class UnbalancedWearOut(unittest.TestCase):
+    """Rank 1's file is a symlink into faultfs (FUSE, no faults: each 1 KiB
+    write is a round trip to the daemon), rank 0's is on /dev/shm, so rank 1
+    reaches a small fraction of rank 0's count by the deadline and wears out
+    for seconds after it."""
+
+    def start(self, m, d, extra):
+        path = os.path.join(d, "f")
+        os.symlink(m.path("slow"), rank_file(path, 1))
+        doc_path = os.path.join(d, "d.json")
+        proc = pfsb.start_tool(TOOL, 2, ["-w", "-F", "-k", "-O", "stoneWallingWearOut=1", "-b", "2g", "-t", "1k",
+                                         "-o", path, "--quiet", *extra], doc_path)
+        return path, doc_path, proc
+
+    def test_unbalanced_wear_out_is_warned_and_completes(self):
+        with faultfs.mounted(self) as m, pfsb.temp_dir(pfsb.SHM) as d:
+            path, doc_path, proc = self.start(m, d, DEADLINE)
+            try:
+                out, err = proc.communicate(timeout=240)
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            self.assertEqual(proc.returncode, 0, err)
+            with open(doc_path) as f:
+                doc = json.load(f)
+            pfsb.assert_valid(self, doc)
+            details = doc["phases"][0]["details"]
+            sw = details["stonewall"]
+            self.assertGreater(sw["transfers_at_stonewall"]["max"], 2 * sw["transfers_at_stonewall"]["min"])
+            n = sw["transfers_at_stonewall"]["max"]
+            self.assertEqual(details["transfers_per_rank"], {"min": n, "max": n}, "wear-out to the largest count")
+            self.assertGreater(sw["wear_out_duration_s"], 0)
+            self.assertTrue(any("wear-out is unbalanced" in w for w in doc["warnings"]), doc["warnings"])
+            self.assertIn("wear-out is unbalanced", err)
+            self.assertEqual(os.path.getsize(rank_file(path, 0)), n * KiB)
+            self.assertEqual(os.path.getsize(m.backing_path("slow")), n * KiB)
+
+    def test_sigterm_during_wear_out(self):
+        """Two iterations; SIGTERM while iteration 1's slow rank wears out
+        (rank 0's file no longer changes, rank 1's still does): exit 4, no
+        hang, the finished phase kept in the final document."""
+        with faultfs.mounted(self) as m, pfsb.temp_dir(pfsb.SHM) as d:
+            path, doc_path, proc = self.start(m, d, ["-D", "0.5", "-i", "2"])
+            fast, slow = rank_file(path, 0), m.backing_path("slow")
+
+            def mtime(p):
+                try:
+                    return os.stat(p).st_mtime_ns
+                except OSError:
+                    return 0
+
+            def in_wear_out():
+                # The fast rank is idle (waiting for the slow one) for 0.3 s
+                # while the slow one still writes.
+                f0, s0 = mtime(fast), mtime(slow)
+                time.sleep(0.3)
+                return f0 != 0 and mtime(fast) == f0 and mtime(slow) != s0
+
+            try:
+                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 1, 120),
+                                "no checkpoint after iteration 0")
+                self.assertTrue(pfsb.wait_for(in_wear_out, 120), "iteration 1 never reached its wear-out")
+                pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
+                out, err = proc.communicate(timeout=120)
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            self.assertEqual(proc.returncode, 4, err)
+            with open(doc_path) as f:
+                doc = json.load(f)
+            pfsb.assert_valid(self, doc)
+            self.assertEqual(doc["status"], "interrupted")
+            self.assertEqual([(p["name"], p["iteration"]) for p in doc["phases"]], [("write", 0)],
+                             "the finished phase is kept")
+            self.assertTrue(any("SIGTERM" in e["message"] for e in doc["errors"]), doc["errors"])
+            self.assertFalse(any(w.startswith("checkpoint") for w in doc["warnings"]), "final document, not a checkpoint")
 
 
 class StonewallErrors(unittest.TestCase):
