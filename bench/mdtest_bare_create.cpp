@@ -1,12 +1,15 @@
 // The baseline of scripts/bench-mdtest-vs-loop: the cheapest honest MPI
-// program that creates files in ONE shared directory. Every rank creates N
-// empty files with open(O_CREAT|O_EXCL) + close, between two barriers; the
-// time is the slowest rank's time between the barriers (mdtest_like's
-// definition), the rate all files / that time. Paths are built before the
+// program that creates files in ONE shared directory, mdtest's skeleton.
+// Every rank creates N empty files file.mdtest.<rank>.<j> (mdtest's names)
+// with open(O_CREAT|O_EXCL) + close, between two MPI_Barriers; the time is
+// the slowest rank's time between the barriers (mdtest's definition and
+// mdtest_like's), the rate all files / that time. Paths are built before the
 // timed loop. Then the files are removed (untimed).
 //   mdtest_bare_create DIR N [--at]
-// --at: openat(dirfd, name) instead of open(full path), i.e. the same
-// system call mdtest_like uses.
+// Without --at: open(DIR/name), the whole path, as mdtest and mdtest_like's
+// default --path-resolution full; give DIR at the depth of mdtest_like's item
+// directory (.../test-dir.0-0/mdtest_tree.0) for the same path walk.
+// --at: openat(dirfd, name), as mdtest_like --path-resolution dirfd.
 #include <fcntl.h>
 #include <mpi.h>
 #include <unistd.h>
@@ -40,7 +43,7 @@ int main(int argc, char** argv) {
   names.reserve(static_cast<std::size_t>(n));
   paths.reserve(static_cast<std::size_t>(n));
   for (long j = 0; j < n; ++j) {
-    names.push_back("bare." + std::to_string(rank) + "." + std::to_string(j));
+    names.push_back("file.mdtest." + std::to_string(rank) + "." + std::to_string(j));
     paths.push_back(dir + "/" + names.back());
   }
 

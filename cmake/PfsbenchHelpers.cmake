@@ -1,5 +1,23 @@
 # Helpers shared by every tool and test folder.
 
+# pfsbench_conf(KEY OUT): the words of KEY in tools.conf as a list: the tool
+# list and the mpirun flags, which scripts/common.sh and
+# scripts/pfsbench_results read too (one copy; test_project_config checks).
+set(PFSBENCH_CONF ${CMAKE_CURRENT_LIST_DIR}/../tools.conf)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PFSBENCH_CONF})
+function(pfsbench_conf key out)
+  file(STRINGS ${PFSBENCH_CONF} lines REGEX "^${key}[ \t]*=")
+  if(NOT lines)
+    message(FATAL_ERROR "tools.conf has no '${key} = ...' line")
+  endif()
+  list(GET lines 0 line)
+  string(REGEX REPLACE "^${key}[ \t]*=[ \t]*" "" value "${line}")
+  string(STRIP "${value}" value)
+  separate_arguments(value UNIX_COMMAND "${value}")
+  set(${out} ${value} PARENT_SCOPE)
+endfunction()
+pfsbench_conf(tools PFSBENCH_ALL_TOOLS)
+
 # Warnings every target of ours compiles with. The build must have none.
 function(pfsbench_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
@@ -28,24 +46,26 @@ endfunction()
 # Links `target` with the library of every tool that is built (tests and
 # benchmarks that call a tool's run() in-process).
 function(pfsbench_link_tool_libs target)
-  foreach(tool ior_like mdtest_like dio_batch mmap_read)
+  foreach(tool ${PFSBENCH_ALL_TOOLS})
     if(TARGET ${tool}_lib)
       target_link_libraries(${target} PRIVATE ${tool}_lib)
     endif()
   endforeach()
 endfunction()
 
-# The mpiexec prefix for N ranks: FindMPI's MPIEXEC_* variables, plus
-# --oversubscribe (2 cores here, tests use 4 ranks) and --allow-run-as-root
-# when we run as root (CI and the dev machines do).
+# The mpiexec prefix for N ranks: FindMPI's MPIEXEC_* variables, plus, for
+# Open MPI, tools.conf's mpirun_flags (and mpirun_root_flags when we run as
+# root, as CI and the dev machines do).
 function(pfsbench_mpiexec_prefix out nranks)
   set(prefix ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${nranks})
   execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE ver ERROR_QUIET)
   if(ver MATCHES "Open MPI|OpenRTE")
-    list(APPEND prefix --oversubscribe)
+    pfsbench_conf(mpirun_flags flags)
+    list(APPEND prefix ${flags})
     execute_process(COMMAND id -u OUTPUT_VARIABLE uid OUTPUT_STRIP_TRAILING_WHITESPACE)
     if(uid STREQUAL "0")
-      list(APPEND prefix --allow-run-as-root)
+      pfsbench_conf(mpirun_root_flags root_flags)
+      list(APPEND prefix ${root_flags})
     endif()
   endif()
   list(APPEND prefix ${MPIEXEC_PREFLAGS})

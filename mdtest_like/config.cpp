@@ -2,23 +2,95 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "file_content.hpp"
+#include "name_buffer.hpp"
 #include "pfsbench/cli.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/units.hpp"
 
 namespace pfsbench::mdtest_like {
 
+const char* path_resolution_name(PathResolution p) { return p == PathResolution::kFull ? "full" : "dirfd"; }
+
+std::uint64_t Config::content_seed() const { return data_seed.value_or(kContentSeed); }
+
+namespace {
+
+/// A non-negative integer option that also takes mdtest's "-G=123" form
+/// (IO500's driver passes "-G=<n>" and "-I=<n>"). Junk is a usage error.
+template <class T>
+CLI::Option* add_count_option(CLI::App& app, const std::string& names, T& target, const std::string& help) {
+  auto* opt = app.add_option_function<std::string>(
+      names,
+      [&target, names](const std::string& text) {
+        const std::string_view v = !text.empty() && text.front() == '=' ? std::string_view(text).substr(1) : text;
+        std::uint64_t value = 0;
+        const auto res = std::from_chars(v.data(), v.data() + v.size(), value);
+        if (v.empty() || res.ec != std::errc() || res.ptr != v.data() + v.size())
+          throw UsageError(fmt::format("{} '{}' is not a non-negative integer", names, text));
+        target = value;
+      },
+      help);
+  opt->type_name("N");
+  return opt;
+}
+
+void add_mdtest_options(CLI::App& app, Config& c) {
+  app.add_flag("-P,--print-rate-and-time", c.print_rate_and_time,
+               "The summary gives each phase's time beside its rate (both are always in the JSON document)");
+  add_count_option(app, "-G,--data-seed", c.data_seed,
+                 "Seed of the bytes -w writes and -X checks (default: a fixed seed, so that a later -E -X run "
+                 "checks an earlier -C -w run); give the same -G to both")
+      ->type_name("SEED");
+  app.add_option("-x,--stonewall-status-file", c.status_file,
+                 "Stonewall status file (mdtest's): a create phase writes the items per rank it agreed on (after "
+                 "-W's wear-out); a run without -C reads it and stats/reads/removes that many items per rank. "
+                 "Needs -F or -D (it carries one count)")
+      ->type_name("FILE");
+  app.add_flag("-Y,--sync-after-phase", c.sync_after_phase,
+               "Call sync() at the end of each item phase, inside the phase's time (as mdtest -Y: it flushes the "
+               "whole node)");
+  app.add_flag("-y,--fsync-after-write", c.fsync_after_write,
+               "fsync() each file after writing it (-w), inside its create");
+  app.add_flag("-t,--time-dir-overhead", c.time_dir_overhead,
+               "Time the working-directory set-up of each item phase (with --path-resolution dirfd: opening the "
+               "item directories; full: building their paths); by default it is done before the phase's time starts");
+  app.add_flag("-R,--random-order", c.random_order,
+               "Stat and read each rank's items in a random order (a permutation per rank, from --random-seed + rank)");
+  add_count_option(app, "--random-seed", c.random_seed,
+                 "Seed of -R's order (implies -R, as mdtest); default: chosen by rank 0 at run time and recorded in "
+                 "each phase's details")
+      ->type_name("SEED");
+  add_choice_option(app, "--path-resolution", c.path_resolution,
+                    {{"full", PathResolution::kFull}, {"dirfd", PathResolution::kDirFd}},
+                    "full: every create/stat/read/remove resolves the item's whole path from -d, as mdtest does, so "
+                    "rates compare with mdtest's; dirfd: one name under a directory fd opened before the phase "
+                    "(lighter work per item, higher rates)");
+}
+
+/// Longest item path in full-path mode (an upper bound), for the check
+/// against PATH_MAX before any I/O.
+std::uint64_t longest_item_path(const Config& c, int ranks) {
+  const std::uint64_t dirs = c.tree.dir_count();
+  const std::uint64_t component = std::string("mdtest_tree.").size() + 20 + 1 + std::to_string(dirs).size() + 1;
+  return c.dir.size() + 1 + iteration_dir_name(c.iterations).size() + 1 + (c.depth + 1ull) * component +
+         item_prefix(ItemKind::kFile, ranks).size() + 20;
+}
+
+}  // namespace
+
 void add_options(CLI::App& app, Config& c) {
   app.add_option("-d,--dir", c.dir, "Directory in which the tests run (created when missing, removed by -r only "
                                     "when this run created it and it is empty)")
       ->capture_default_str();
-  app.add_option("-n,--items", c.items, "Items (files and/or directories) each rank creates/stats/reads/removes")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("-I,--items-per-dir", c.items_per_dir, "Items of each rank per tree directory")
-      ->check(CLI::NonNegativeNumber);
+  add_count_option(app, "-n,--items", c.items,
+                   "Items (files and/or directories) each rank creates/stats/reads/removes");
+  add_count_option(app, "-I,--items-per-dir", c.items_per_dir, "Items of each rank per tree directory");
   app.add_option("-i,--iterations", c.iterations, "Iterations (each in its own DIR/test-dir.<i>)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -53,6 +125,7 @@ void add_options(CLI::App& app, Config& c) {
       ->type_name("DURATION")
       ->default_str("100ms");
   app.add_option("-a,--api", c.api, "I/O interface (only POSIX)")->capture_default_str();
+  add_mdtest_options(app, c);
 
   add_unsupported(app, "-B", "no barriers between phases");
   add_unsupported(app, "-c", "collective creates by rank 0");
@@ -60,21 +133,13 @@ void add_options(CLI::App& app, Config& c) {
   add_unsupported(app, "-l", "last number of tasks", true);
   add_unsupported(app, "-s", "stride between task counts", true);
   add_unsupported(app, "-S", "shared file access");
-  add_unsupported(app, "-t", "time unique working directory overhead");
   add_unsupported(app, "-k", "mknod instead of create");
   add_unsupported(app, "-p", "pre-iteration delay", true);
-  add_unsupported(app, "-P", "print rate and time (both are in the JSON document)");
-  add_unsupported(app, "-R", "random stat order");
-  add_unsupported(app, "--random-seed", "random seed for -R", true);
   add_unsupported(app, "-U", "directory rename phase");
   add_unsupported(app, "-v", "verbosity (progress is on stderr, everything else in the JSON document)");
   add_unsupported(app, "-V", "verbosity level", true);
-  add_unsupported(app, "-x", "stonewall status file", true);
-  add_unsupported(app, "-y", "sync each file after writing");
-  add_unsupported(app, "-Y", "sync after each phase");
   add_unsupported(app, "-Z", "print time instead of rate");
   add_unsupported(app, "-g", "Lustre global directory layout");
-  add_unsupported(app, "-G", "data seed", true);
   add_unsupported(app, "--verify-write", "verify after write");
   add_unsupported(app, "--dataPacketType", "data packet type", true);
   add_unsupported(app, "--run-cmd-before-phase", "external command before each phase", true);
@@ -118,7 +183,18 @@ void validate(Config& c, int ranks) {
   if (c.verify_read && (!c.read || !c.do_files || c.read_bytes == 0))
     throw UsageError("-X verifies the bytes of the read phase: it needs the read phase (-E or no phase flag), "
                      "files (no -D) and -e BYTES > 0");
-  (void)ranks;
+  if (c.random_seed) c.random_order = true;  // as mdtest: a seed alone asks for the random order
+  if (c.random_order && !c.stat && !c.read)
+    throw UsageError("-R orders the stat and read phases, and none runs: add -T or -E, or drop -R/--random-seed");
+  if (c.fsync_after_write && !(c.create && c.do_files && c.write_bytes > 0))
+    throw UsageError("-y syncs each file after its write: it needs the file create phase (-C or no phase flag, no "
+                     "-D) and -w BYTES > 0");
+  if (!c.status_file.empty() && c.do_files == c.do_dirs)
+    throw UsageError("-x carries one count, of files or of directories: give -F (as IO500's mdtest lines do) or -D");
+  if (c.path_resolution == PathResolution::kFull && longest_item_path(c, ranks) > NameBuffer::kMaxPrefix)
+    throw UsageError(fmt::format("-d {}... makes item paths longer than {} bytes, too long to resolve whole; use a "
+                                 "shorter -d (cd there and give a relative one) or --path-resolution dirfd",
+                                 c.dir.substr(0, 40), NameBuffer::kMaxPrefix));
 }
 
 nlohmann::json config_json(const Config& c) {
@@ -145,6 +221,15 @@ nlohmann::json config_json(const Config& c) {
       {"stonewall_s", c.stonewall_s > 0 ? nlohmann::json(c.stonewall_s) : nlohmann::json(nullptr)},
       {"verify_read", c.verify_read},
       {"series_interval_s", c.series_interval_s},
+      {"path_resolution", path_resolution_name(c.path_resolution)},
+      {"print_rate_and_time", c.print_rate_and_time},
+      {"data_seed", c.content_seed()},
+      {"stonewall_status_file", c.status_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.status_file)},
+      {"sync_after_phase", c.sync_after_phase},
+      {"fsync_after_write", c.fsync_after_write},
+      {"time_working_dir_overhead", c.time_dir_overhead},
+      {"random_order", c.random_order},
+      {"random_seed", c.random_seed ? nlohmann::json(*c.random_seed) : nlohmann::json(nullptr)},
   };
 }
 

@@ -4,6 +4,7 @@
 // implemented is refused with a usage error, never ignored.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,13 @@
 #include "layout.hpp"
 
 namespace pfsbench::mdtest_like {
+
+/// How each item operation names its item (--path-resolution).
+enum class PathResolution {
+  kFull,   ///< the whole path from -d, as mdtest: open("DIR/test-dir.0-0/mdtest_tree.0/file.mdtest.0.0")
+  kDirFd,  ///< one name under a directory fd opened before the phase: openat(dfd, "file.mdtest.0.0")
+};
+const char* path_resolution_name(PathResolution p);
 
 struct Config {
   // As given on the command line.
@@ -33,6 +41,15 @@ struct Config {
   bool verify_read = false;             ///< -X
   double series_interval_s = 0.1;       ///< --series-interval: width of the file-create time series buckets
   std::string api = "POSIX";            ///< -a: only POSIX exists
+  bool print_rate_and_time = false;     ///< -P: the summary also gives each phase's time
+  std::optional<std::uint64_t> data_seed;  ///< -G: seed of the file content (default kContentSeed)
+  std::string status_file;              ///< -x: stonewall status file ("" = none)
+  bool sync_after_phase = false;        ///< -Y: sync() at the end of each item phase, inside its time
+  bool fsync_after_write = false;       ///< -y: fsync each file after writing it, inside its create
+  bool time_dir_overhead = false;       ///< -t: the phase's working-directory set-up is inside its time
+  bool random_order = false;            ///< -R: stat and read in a random order per rank
+  std::optional<std::uint64_t> random_seed;  ///< --random-seed (implies -R); none = chosen at run time
+  PathResolution path_resolution = PathResolution::kFull;  ///< --path-resolution
 
   // Resolved by validate().
   bool do_files = true, do_dirs = true;
@@ -41,6 +58,8 @@ struct Config {
   bool items_rounded_down = false;
 
   bool any_phase_flag() const { return create || stat || read || remove; }
+  /// The seed of the bytes -w writes and -X checks.
+  std::uint64_t content_seed() const;
 };
 
 /// Registers every option (and the refused mdtest flags) on `app`.

@@ -16,7 +16,7 @@ void make_tag(int owner, std::uint64_t item, std::byte out[kTagBytes]) noexcept 
 
 }  // namespace
 
-FileContent::FileContent(std::size_t size_bytes) : pattern_(kContentSeed), buf_(size_bytes) {
+FileContent::FileContent(std::size_t size_bytes, std::uint64_t seed) : pattern_(seed), buf_(size_bytes) {
   pattern_.fill(buf_, 0);
 }
 

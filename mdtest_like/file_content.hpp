@@ -5,7 +5,8 @@
 // little-endian 64-bit words, so a file read under another item's name, a
 // stale file and a zeroed file all fail the check. The pattern is filled
 // once per phase; per item only the tag is rewritten (two stores). The seed
-// is fixed so that `-C -w` and a later `-E -e -X` run check each other.
+// is fixed by default (kContentSeed) so that `-C -w` and a later `-E -e -X`
+// run check each other; -G gives another (the same -G to both runs).
 // Pure; unit-tested.
 
 #include <cstddef>
@@ -23,8 +24,8 @@ inline constexpr std::size_t kTagBytes = 16;
 
 class FileContent {
  public:
-  /// A buffer of `size_bytes` holding the pattern (tag not yet set).
-  explicit FileContent(std::size_t size_bytes);
+  /// A buffer of `size_bytes` holding the pattern of `seed` (tag not yet set).
+  explicit FileContent(std::size_t size_bytes, std::uint64_t seed = kContentSeed);
 
   /// Writes the tag of (owner, item) into the buffer (its first min(16, size) bytes).
   void set_tag(int owner, std::uint64_t item) noexcept;

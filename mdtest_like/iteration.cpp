@@ -28,13 +28,14 @@ std::string phase_name(ItemKind kind, Op op) {
   return fmt::format("{}_{}", kind == ItemKind::kFile ? "file" : "dir", op_name(op));
 }
 
-Iteration::Iteration(RunContext& ctx, const Config& cfg, int root_fd, IterationState& st)
-    : ctx_(ctx), cfg_(cfg), root_fd_(root_fd), st_(st) {
-  st_.items = {cfg.layout.items_per_rank, cfg.layout.items_per_rank};
-}
+Iteration::Iteration(RunContext& ctx, const Config& cfg, int root_fd, IterationState& st,
+                     std::uint64_t random_seed)
+    : ctx_(ctx), cfg_(cfg), root_fd_(root_fd), st_(st), random_seed_(random_seed) {}
 
 std::string Iteration::display(const std::string& rel) const {
-  std::string p = fmt::format("{}/{}", cfg_.dir, iteration_dir_name(st_.iteration));
+  // As mdtest's prep_testdir: no doubled '/' after a -d that ends in one.
+  const bool slash = !cfg_.dir.empty() && cfg_.dir.back() == '/';
+  std::string p = fmt::format("{}{}{}", cfg_.dir, slash ? "" : "/", iteration_dir_name(st_.iteration));
   if (!rel.empty()) p += "/" + rel;
   return p;
 }
@@ -83,20 +84,25 @@ void Iteration::open_iteration_dir() {
 void Iteration::tree_create() {
   const TreeGeometry& g = cfg_.tree;
   const std::uint64_t dirs = g.dir_count();
-  const std::uint64_t tree = tree_of(ctx_.comm.rank());
+  const std::string tree = tree_of(ctx_.comm.rank());
+  // Full-path mode: mkdir of the whole path, as mdtest; dirfd mode: the path
+  // under the iteration directory.
+  const bool full = cfg_.path_resolution == PathResolution::kFull;
+  const int at = full ? AT_FDCWD : iter_fd_.get();
   std::vector<std::string> paths;
   if (tree_creator()) {
     paths.reserve(dirs);
-    for (std::uint64_t k = 0; k < dirs; ++k) paths.push_back(tree_dir_path(g, tree, k));
+    for (std::uint64_t k = 0; k < dirs; ++k)
+      paths.push_back(full ? display(tree_dir_path(g, tree, k)) : tree_dir_path(g, tree, k));
   }
   OpRecorder rec;
-  begin_phase(ctx_.comm, rec);
-  ctx_.step([&] {
+  begin_phase(ctx_.comm);
+  timed_step(ctx_, rec, true, [&] {
     for (std::uint64_t k = 0; k < paths.size(); ++k) {
       // Parents were made just before by this rank, breadth-first.
-      if (::mkdirat(iter_fd_.get(), paths[k].c_str(), 0755) != 0) {
+      if (::mkdirat(at, paths[k].c_str(), 0755) != 0) {
         const int err = errno;
-        throw IoError("mkdir", display(paths[k]), err, ctx_.comm.rank(), -1, -1,
+        throw IoError("mkdir", display(tree_dir_path(g, tree, k)), err, ctx_.comm.rank(), -1, -1,
                       hint_for(err, Op::kCreate, ItemKind::kDir));
       }
       rec.done(now_ns());
@@ -104,7 +110,6 @@ void Iteration::tree_create() {
       if (ctx_.stop_requested()) return;
     }
   });
-  rec.close();
   finish_phase(ctx_, rec, "tree_create", st_.iteration, {st_.tree_dirs_created, 0},
                {{"operation", "create"}, {"target", "tree"}, {"shared_directory", !cfg_.unique_dir},
                 {"items_per_rank", tree_creator() ? dirs : 0}});
@@ -113,7 +118,7 @@ void Iteration::tree_create() {
 void Iteration::tree_remove() {
   const TreeGeometry& g = cfg_.tree;
   const std::uint64_t dirs = g.dir_count();
-  const std::uint64_t tree = tree_of(ctx_.comm.rank());
+  const std::string tree = tree_of(ctx_.comm.rank());
   // Parents' fds, opened without following symlinks, so that every rmdir is
   // unlinkat(parent, name, AT_REMOVEDIR): a symlink is never followed and
   // only our empty directories go.
@@ -132,8 +137,8 @@ void Iteration::tree_remove() {
   std::uint64_t removed = 0, kept = 0;
   std::string first_kept;
   OpRecorder rec;
-  begin_phase(ctx_.comm, rec);
-  ctx_.step([&] {
+  begin_phase(ctx_.comm);
+  timed_step(ctx_, rec, true, [&] {
     for (std::uint64_t i = names.size(); i-- > 0;) {
       const int pfd = i == 0 ? iter_fd_.get() : parents[g.parent(i)].get();
       if (::unlinkat(pfd, names[i].c_str(), AT_REMOVEDIR) != 0) {
@@ -153,7 +158,6 @@ void Iteration::tree_remove() {
     }
     st_.tree_removed = true;
   });
-  rec.close();
   const std::uint64_t kept_all = ctx_.comm.allreduce_sum(kept);
   std::vector<std::string> kept_paths = ctx_.comm.gather(first_kept);
   finish_phase(ctx_, rec, "tree_remove", st_.iteration, {removed, 0},
@@ -189,19 +193,6 @@ void Iteration::remove_iteration_dir() {
   });
 }
 
-std::vector<UniqueFd> Iteration::open_item_dirs(std::uint64_t tree) const {
-  std::vector<UniqueFd> fds;
-  const std::uint64_t used = cfg_.layout.used_dir_count();
-  fds.reserve(used);
-  for (std::uint64_t d = 0; d < used; ++d) {
-    const std::string rel = tree_dir_path(cfg_.tree, tree, cfg_.layout.first_item_dir + d);
-    fds.push_back(open_dir_or_throw(iter_fd_.get(), rel, display(rel), ctx_.comm.rank(),
-                                    "the tree is missing or incomplete: create it with -C and the same "
-                                    "-z/-b/-u/-L/-n/-I (or raise 'ulimit -n' on EMFILE)"));
-  }
-  return fds;
-}
-
 void cleanup_after_failure(RunContext& ctx, const Config& cfg, int root_fd, std::vector<IterationState>& its) {
   const int rank = ctx.comm.rank();
   for (auto it = its.rbegin(); it != its.rend(); ++it) {
@@ -210,7 +201,7 @@ void cleanup_after_failure(RunContext& ctx, const Config& cfg, int root_fd, std:
     const int iter_fd = open_dir_nofollow(root_fd, iter_name);
     if (iter_fd >= 0) {
       UniqueFd iter(iter_fd);
-      const std::uint64_t tree = cfg.unique_dir ? static_cast<std::uint64_t>(rank) : 0;
+      const std::string tree = tree_base(cfg.unique_dir, rank);
       // Items: by the names this rank created successfully.
       for (ItemKind kind : {ItemKind::kFile, ItemKind::kDir}) {
         const std::size_t ki = kind_index(kind);
@@ -223,7 +214,8 @@ void cleanup_after_failure(RunContext& ctx, const Config& cfg, int root_fd, std:
           UniqueFd dir(dfd);
           const std::uint64_t end = std::min(st.created[ki], (d + 1) * cfg.layout.items_per_dir);
           for (std::uint64_t j = d * cfg.layout.items_per_dir; j < end; ++j)
-            ::unlinkat(dir.get(), item_name(kind, rank, j).c_str(), kind == ItemKind::kDir ? AT_REMOVEDIR : 0);
+            ::unlinkat(dir.get(), item_name(kind, rank, cfg.layout.item_number(j)).c_str(),
+                       kind == ItemKind::kDir ? AT_REMOVEDIR : 0);
         }
       }
       ctx.comm.barrier();  // every rank's items are gone before the tree goes

@@ -64,11 +64,13 @@ ItemLayout resolve_items(const TreeGeometry& tree, bool leaf_only, std::uint64_t
   return out;
 }
 
-std::string iteration_dir_name(int iteration) { return fmt::format("test-dir.{}", iteration); }
+std::string iteration_dir_name(int iteration) { return fmt::format("test-dir.{}-0", iteration); }
 
-std::string tree_dir_name(std::uint64_t tree, std::uint64_t k) {
-  return k == 0 ? fmt::format("mdtest_tree.{}", tree) : fmt::format("mdtest_tree.{}.{}", tree, k);
+std::string tree_base(bool unique_per_rank, int owner_rank) {
+  return unique_per_rank ? fmt::format("mdtest_tree.{}", owner_rank) : std::string("mdtest_tree");
 }
+
+std::string tree_dir_name(const std::string& base, std::uint64_t k) { return fmt::format("{}.{}", base, k); }
 
 std::vector<std::uint64_t> tree_chain(const TreeGeometry& g, std::uint64_t k) {
   std::vector<std::uint64_t> chain{k};
@@ -80,11 +82,11 @@ std::vector<std::uint64_t> tree_chain(const TreeGeometry& g, std::uint64_t k) {
   return chain;
 }
 
-std::string tree_dir_path(const TreeGeometry& g, std::uint64_t tree, std::uint64_t k) {
+std::string tree_dir_path(const TreeGeometry& g, const std::string& base, std::uint64_t k) {
   std::string path;
   for (std::uint64_t d : tree_chain(g, k)) {
     if (!path.empty()) path += '/';
-    path += tree_dir_name(tree, d);
+    path += tree_dir_name(base, d);
   }
   return path;
 }
@@ -93,8 +95,8 @@ std::string item_prefix(ItemKind kind, int owner_rank) {
   return fmt::format("{}.mdtest.{}.", kind == ItemKind::kFile ? "file" : "dir", owner_rank);
 }
 
-std::string item_name(ItemKind kind, int owner_rank, std::uint64_t j) {
-  return item_prefix(kind, owner_rank) + std::to_string(j);
+std::string item_name(ItemKind kind, int owner_rank, std::uint64_t number) {
+  return item_prefix(kind, owner_rank) + std::to_string(number);
 }
 
 }  // namespace pfsbench::mdtest_like

@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <random>
+
 #include <fmt/format.h>
 
 #include "iteration.hpp"
 #include "pfsbench/error.hpp"
 #include "safe_fs.hpp"
+#include "stonewall_status.hpp"
 
 namespace pfsbench::mdtest_like {
 
@@ -20,11 +23,36 @@ std::string MdtestTool::description() const {
          "file-create rate over time in one JSON document.";
 }
 
-void MdtestTool::validate() {
-  int ranks = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-  mdtest_like::validate(cfg_, ranks);
+void MdtestTool::validate() { mdtest_like::validate(cfg_, Comm().size()); }
+
+namespace {
+
+/// COLLECTIVE. Items per rank for the stat/read/remove phases: -n, or with
+/// -x and no create phase, the count the status file holds (checked against
+/// the layout on every rank alike).
+std::uint64_t items_for_later_phases(RunContext& ctx, const Config& cfg) {
+  if (cfg.status_file.empty() || cfg.create) return cfg.layout.items_per_rank;
+  const std::uint64_t count = load_status_count(ctx, cfg.status_file, "-x");
+  ctx.step([&] {
+    if (count > cfg.layout.items_per_rank)
+      throw UsageError(fmt::format("-x {} holds {} items per rank, more than the {} of this run's -n/-I/-z/-b/-L: "
+                                   "give the options of the run that wrote it",
+                                   cfg.status_file, count, cfg.layout.items_per_rank));
+  });
+  return count;
 }
+
+/// COLLECTIVE. -R's seed: --random-seed, or rank 0's pick, the same on every rank.
+std::uint64_t resolve_random_seed(const Comm& comm, const Config& cfg) {
+  if (!cfg.random_order) return 0;
+  if (cfg.random_seed) return *cfg.random_seed;
+  std::uint64_t seed = 0;
+  if (comm.is_root()) seed = std::random_device{}();  // 32 bits, like mdtest's time(NULL)
+  comm.bcast(seed);
+  return seed;
+}
+
+}  // namespace
 
 void MdtestTool::run(RunContext& ctx) {
   const Comm& comm = ctx.comm;
@@ -36,6 +64,9 @@ void MdtestTool::run(RunContext& ctx) {
                            cfg_.items, cfg_.layout.items_per_rank, cfg_.layout.items_per_dir,
                            cfg_.layout.item_dir_count, cfg_.layout.item_dir_count));
   }
+  // Before any I/O of the run: a status file that cannot be used stops it here.
+  const std::uint64_t later_items = items_for_later_phases(ctx, cfg_);
+  const std::uint64_t random_seed = resolve_random_seed(comm, cfg_);
   if (ctx.verbose_root())
     ctx.out << fmt::format("mdtest_like: {} ranks, {} items per rank, {} tree{} (depth {}, branch {}) in {}\n",
                            comm.size(), cfg_.layout.items_per_rank, cfg_.unique_dir ? "one" : "one shared",
@@ -68,7 +99,8 @@ void MdtestTool::run(RunContext& ctx) {
     for (int i = 0; i < cfg_.iterations; ++i) {
       its.push_back(IterationState{});
       its.back().iteration = i;
-      Iteration(ctx, cfg_, root_fd.get(), its.back()).run();
+      its.back().items = {later_items, later_items};
+      Iteration(ctx, cfg_, root_fd.get(), its.back(), random_seed).run();
     }
   } catch (const CollectiveError&) {
     // All ranks are here together. With -r, take away what this run made.
@@ -91,6 +123,8 @@ void MdtestTool::run(RunContext& ctx) {
   }
 }
 
-void MdtestTool::report(const RunContext& ctx, std::ostream& out) const { print_report(ctx.result, out); }
+void MdtestTool::report(const RunContext& ctx, std::ostream& out) const {
+  print_report(ctx.result, out, cfg_.print_rate_and_time);
+}
 
 }  // namespace pfsbench::mdtest_like

@@ -30,8 +30,8 @@ class MdtestTool : public Tool {
 };
 
 /// The mdtest-style summary (rank 0): per operation max/min/mean/stddev of
-/// ops/s over iterations, then the latency percentiles of each phase. Pure
-/// formatting of `r`.
-void print_report(const RunResult& r, std::ostream& out);
+/// ops/s over iterations, with `with_time` (-P) the same of each phase's
+/// time, then the latency percentiles of each phase. Pure formatting of `r`.
+void print_report(const RunResult& r, std::ostream& out, bool with_time = false);
 
 }  // namespace pfsbench::mdtest_like

@@ -41,6 +41,8 @@ class OpRecorder {
 
   /// The phase's end: call right after its closing agreement.
   void close() noexcept { end_ns_ = now_ns(); }
+  /// The phase's end at `t_ns` (RunContext::last_agreement_ns()).
+  void close_at(std::uint64_t t_ns) noexcept { end_ns_ = t_ns; }
 
   std::uint64_t start_ns() const noexcept { return start_ns_; }
   std::uint64_t end_ns() const noexcept { return end_ns_; }

@@ -23,7 +23,7 @@ std::string us(double ns) { return fmt::format("{:.1f}", ns / 1000.0); }
 
 }  // namespace
 
-void print_report(const RunResult& r, std::ostream& out) {
+void print_report(const RunResult& r, std::ostream& out, bool with_time) {
   if (r.phases.empty()) {
     out << "mdtest_like: no phase finished\n";
     return;
@@ -39,6 +39,18 @@ void print_report(const RunResult& r, std::ostream& out) {
                    fmt::format("{:.3f}", row.stats.mean), fixed_or_dash(row.stats.stddev, 3)});
   }
   rates.print(out);
+  if (with_time) {
+    out << fmt::format("\nSUMMARY time, s (of {} iteration{}; slowest rank between barriers):\n", iterations,
+                       iterations == 1 ? "" : "s");
+    Table times({"Operation", "Max", "Min", "Mean", "Std Dev"});
+    for (const auto& row : summarize_phases(r.phases)) {
+      if (row.metric != "duration_s") continue;
+      times.add_row({display_name(row.phase), fmt::format("{:.6f}", row.stats.max),
+                     fmt::format("{:.6f}", row.stats.min), fmt::format("{:.6f}", row.stats.mean),
+                     fixed_or_dash(row.stats.stddev, 6)});
+    }
+    times.print(out);
+  }
 
   out << "\nLatency per operation, us (all ranks merged; last iteration of each operation):\n";
   std::map<std::string, const Phase*> last;

@@ -8,18 +8,6 @@
 
 namespace pfsbench::mdtest_like {
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 int open_dir_nofollow(int base_fd, const std::string& relpath) {
   constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   int cur = -1;  // owned, except when it is base_fd

@@ -1,34 +1,16 @@
 #pragma once
-// Directory handles that never follow symlinks. Every item operation of
-// mdtest_like is *at() relative to a directory fd opened here, component by
-// component with O_NOFOLLOW, so a symlink planted in the tree is never
-// followed (cleanup cannot be steered outside the run's directories).
+// Directory handles that never follow symlinks, opened component by
+// component with O_NOFOLLOW. Tree removal and the cleanup after a failure
+// work only through them, so a symlink planted in the tree is never followed
+// (they cannot be steered outside the run's directories). The item phases use
+// them with --path-resolution dirfd, and in full-path mode check through them,
+// before each phase, that the tree's directories are still directories.
 
 #include <string>
 
+#include "pfsbench/unique_fd.hpp"
+
 namespace pfsbench::mdtest_like {
-
-/// An owned file descriptor (closed on destruction). Move-only.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd();
-  int get() const noexcept { return fd_; }
-  int release() noexcept {
-    const int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-  bool valid() const noexcept { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
 
 /// Opens directory `relpath` ("a/b/c", relative to `base_fd`) one component
 /// at a time with O_DIRECTORY | O_NOFOLLOW. Returns the fd, or -errno

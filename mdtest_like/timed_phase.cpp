@@ -17,10 +17,7 @@ double ns_to_s(std::uint64_t ns) { return static_cast<double>(ns) * 1e-9; }
 
 }  // namespace
 
-void begin_phase(const Comm& comm, OpRecorder& rec) {
-  comm.barrier();
-  rec.start();
-}
+void begin_phase(const Comm& comm) { comm.barrier(); }
 
 void finish_phase(RunContext& ctx, OpRecorder& rec, const std::string& name, int iteration, PhaseCounts local,
                   nlohmann::json details) {

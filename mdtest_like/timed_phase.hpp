@@ -6,7 +6,8 @@
 // Definitions (DESIGN.md "How numbers are defined", mdtest's):
 //  - Phase.duration_s is the SLOWEST RANK'S TIME BETWEEN THE PHASE'S
 //    BARRIERS: max over ranks of (leaving the closing barrier - leaving the
-//    opening barrier). The closing barrier is the all-reduce of the
+//    opening barrier), less the arming and disarming of the step's
+//    early-stop channel (one MPI_Irecv, one MPI_Cancel: not the work). The closing barrier is the all-reduce of the
 //    collective failure check (RunContext::step), which no rank leaves before
 //    every rank entered it.
 //  - ops_per_s = items of all ranks / duration_s; bandwidth_bytes_per_s =
@@ -27,16 +28,31 @@
 
 namespace pfsbench::mdtest_like {
 
-/// COLLECTIVE. The opening barrier, then rec.start().
-void begin_phase(const Comm& comm, OpRecorder& rec);
+/// COLLECTIVE. The opening barrier.
+void begin_phase(const Comm& comm);
+
+/// COLLECTIVE. One step of a phase's timed window (RunContext::step):
+/// with `first`, `rec` starts as `fn` begins, after the step's early-stop
+/// channel is armed; `rec` ends when the step's agreement (the closing
+/// barrier) completes, before the channel is disarmed. So the window holds
+/// the work and the closing barrier, not the early-stop bookkeeping around
+/// them. Throws CollectiveError as step() does.
+template <class Fn>
+void timed_step(RunContext& ctx, OpRecorder& rec, bool first, Fn&& fn) {
+  ctx.step([&] {
+    if (first) rec.start();
+    fn();
+  });
+  rec.close_at(ctx.last_agreement_ns());
+}
 
 struct PhaseCounts {
   std::uint64_t items = 0;  ///< this rank's completed items
   std::uint64_t bytes = 0;  ///< this rank's bytes written or read
 };
 
-/// COLLECTIVE. Call after rec.close(), which is called right after the
-/// phase's last ctx.step (its closing agreement). Reduces spans, histogram, series and counts; on rank 0
+/// COLLECTIVE. Call after the phase's last timed_step (its closing
+/// agreement). Reduces spans, histogram, series and counts; on rank 0
 /// builds the Phase with `details` merged in and appends it (ctx.add_phase).
 void finish_phase(RunContext& ctx, OpRecorder& rec, const std::string& name, int iteration, PhaseCounts local,
                   nlohmann::json details);

@@ -5,6 +5,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from pfsbench_results import project  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("PFSBENCH_BUILD_DIR", os.path.join(ROOT, "build"))
 BIN = os.path.join(BUILD, "bin")
@@ -18,12 +21,10 @@ def ensure_built():
 
 
 def mpirun(np):
-    # --bind-to none: fio does not pin its jobs either; a pinned rank cannot
-    # move off a core that another process is using.
-    cmd = ["mpirun", "-np", str(np), "--oversubscribe", "--bind-to", "none"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-run-as-root")
-    return cmd
+    # tools.conf's flags, which leave ranks unpinned: fio does not pin its
+    # jobs either; a pinned rank cannot move off a core that another process
+    # is using.
+    return ["mpirun", *project.mpirun_flags(), "-np", str(np)]
 
 
 def median(values):

@@ -10,8 +10,12 @@ PFSBENCH_PACKAGES=(
   libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
   libaio-dev liburing-dev
   python3 python3-jsonschema python3-matplotlib
-  python3-h5py  # tests/integration/test_ior_backends.py reads HDF5 files with an independent reader
+  python3-h5py   # tests/integration/test_ior_backends.py reads HDF5 files with an independent reader
+  python3-scipy  # scripts/compare: Mann-Whitney U
+  chromium       # tests/integration/test_report.py renders the HTML report headless
+  btrfs-progs    # tests/integration/test_cross_fs.py: the quick suite on a loop-mounted btrfs
   fio procps util-linux e2fsprogs xfsprogs
+  strace  # tests/integration/test_mdtest_like_io500.py checks the paths mdtest_like resolves
   fuse3 libfuse3-dev
   slurm-wlm munge  # tests/integration/test_slurm.py runs the tools under srun (private Slurm, started by the test)
 )
@@ -29,19 +33,25 @@ ensure_deps() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# pfsbench_conf KEY: the words of KEY in tools.conf (the tool list and the
+# mpirun flags, which CMake and scripts/pfsbench_results read too).
+pfsbench_conf() {
+  sed -n "s/^$1[[:space:]]*=[[:space:]]*//p" "$PFSBENCH_ROOT/tools.conf"
+}
+
 build() {
-  local type=${1:-Release}
+  local type=${1:-Release} tools
+  tools=$(pfsbench_conf tools)
   # Every tool, whatever an earlier configure of this build dir restricted.
   cmake -S "$PFSBENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$type" \
-    -DPFSBENCH_TOOLS="ior_like;mdtest_like;dio_batch;mmap_read" >/dev/null
+    -DPFSBENCH_TOOLS="${tools// /;}" >/dev/null
   cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
 }
 
-# mpirun needs these to run as root and with more ranks than cores; ranks
-# are not pinned (mmap_read's reader threads would share one core, and on a
-# small shared box a pinned rank cannot leave a busy core).
+# The flags of every mpirun (tools.conf says why), with the root ones as root.
 mpirun_flags() {
-  local f=(--oversubscribe --bind-to none)
-  [ "$(id -u)" -eq 0 ] && f+=(--allow-run-as-root)
-  echo "${f[@]}"
+  local f
+  f=$(pfsbench_conf mpirun_flags)
+  [ "$(id -u)" -eq 0 ] && f="$f $(pfsbench_conf mpirun_root_flags)"
+  echo $f
 }

@@ -5,40 +5,12 @@ Usage: scripts/validate_result.py DOC.json [DOC.json ...]
 Exit 0 when every document is valid, 1 otherwise (each error is printed).
 """
 import json
-import math
 import os
 import sys
 
-SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results", "schema", "result.schema.json")
-
-
-def load_validator(schema_path=SCHEMA):
-    import jsonschema
-    with open(schema_path) as f:
-        schema = json.load(f)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
-
-
-def non_finite_paths(node, path=()):
-    """Paths of NaN/Infinity values: Python's json accepts them, JSON Schema
-    compares them as numbers, and the document contract forbids them."""
-    if isinstance(node, float) and not math.isfinite(node):
-        yield path
-    elif isinstance(node, dict):
-        for k, v in node.items():
-            yield from non_finite_paths(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from non_finite_paths(v, path + (i,))
-
-
-def errors_of(doc, validator):
-    errs = [f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
-            for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))]
-    errs += [f"{'/'.join(str(p) for p in path) or '<root>'}: NaN/Infinity is not allowed (absent values are null)"
-             for path in non_finite_paths(doc)]
-    return errs
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from pfsbench_results.project import SCHEMA  # noqa: E402,F401 (the C++ tests read it)
+from pfsbench_results.schema import errors_of, load_validator, non_finite_paths  # noqa: E402,F401
 
 
 def main(argv):

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "backends/backends.hpp"
+#include "backends/mpi_info.hpp"
 #include "backends/posix_file.hpp"
 #include "backends/hdf5_info.hpp"
 #include "pfsbench/error.hpp"
@@ -34,25 +35,6 @@ std::string error_stack() {
   return text.empty() ? std::string("HDF5 reported a failure without an error stack") : text;
 }
 
-nlohmann::json info_to_json(MPI_Info info) {
-  nlohmann::json out = nlohmann::json::object();
-  if (info == MPI_INFO_NULL) return out;
-  int nkeys = 0;
-  MPI_Info_get_nkeys(info, &nkeys);
-  for (int i = 0; i < nkeys; ++i) {
-    char key[MPI_MAX_INFO_KEY + 1];
-    MPI_Info_get_nthkey(info, i, key);
-    int len = 0, flag = 0;
-    MPI_Info_get_valuelen(info, key, &len, &flag);
-    if (!flag) continue;
-    std::string value(static_cast<std::size_t>(len) + 1, '\0');
-    MPI_Info_get(info, key, len + 1, value.data(), &flag);
-    value.resize(static_cast<std::size_t>(len));
-    out[key] = value;
-  }
-  return out;
-}
-
 class Hdf5File final : public FileHandle {
  public:
   Hdf5File(const OpenRequest& req, MpiioComponent component) : req_(req), component_(std::move(component)) {}
@@ -62,13 +44,8 @@ class Hdf5File final : public FileHandle {
   void open(const Comm& comm) {
     const Hdf5Options& o = req_.options != nullptr ? req_.options->hdf5 : Hdf5Options{};
     fapl_ = H5Pcreate(H5P_FILE_ACCESS);
-    MPI_Info info = MPI_INFO_NULL;
-    if (!req_.hints.empty()) {
-      MPI_Info_create(&info);
-      for (const auto& [k, v] : req_.hints) MPI_Info_set(info, k.c_str(), v.c_str());
-    }
-    check(H5Pset_fapl_mpio(fapl_, comm.raw(), info), "H5Pset_fapl_mpio");
-    if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+    const InfoGuard info(req_.hints);  // H5Pset_fapl_mpio keeps its own copy
+    check(H5Pset_fapl_mpio(fapl_, comm.raw(), info.get()), "H5Pset_fapl_mpio");
     if (o.collective_metadata) {
       check(H5Pset_all_coll_metadata_ops(fapl_, true), "H5Pset_all_coll_metadata_ops");
       check(H5Pset_coll_metadata_write(fapl_, true), "H5Pset_coll_metadata_write");
@@ -236,7 +213,7 @@ class Hdf5File final : public FileHandle {
   nlohmann::json facts_;
 };
 
-class Hdf5Backend final : public IoBackend {
+class Hdf5Backend final : public FileBackend {
  public:
   // HDF5 would print every error stack to stderr; we capture them instead.
   // MPI_T walks every control variable: asked once, outside any timed window.
@@ -248,8 +225,6 @@ class Hdf5Backend final : public IoBackend {
     file->open(file_comm);
     return file;
   }
-  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
-  bool exists(const std::string& path) override { return posix_exists(path); }
 
  private:
   MpiioComponent component_;

@@ -125,7 +125,7 @@ class MmapFile final : public FileHandle {
   std::uint64_t length_;
 };
 
-class MmapBackend final : public IoBackend {
+class MmapBackend final : public FileBackend {
  public:
   MmapBackend() { install_sigbus_handler(); }
   std::string name() const override { return "mmap"; }
@@ -135,8 +135,6 @@ class MmapBackend final : public IoBackend {
     const int fd = posix_open(req, req.mode == OpenMode::kWrite ? O_RDWR : O_RDONLY, false);
     return std::make_unique<MmapFile>(req, fd);
   }
-  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
-  bool exists(const std::string& path) override { return posix_exists(path); }
 };
 
 }  // namespace

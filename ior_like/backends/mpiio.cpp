@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "backends/backends.hpp"
+#include "backends/mpi_info.hpp"
 #include "backends/posix_file.hpp"
 #include "pfsbench/cli.hpp"
 #include "pfsbench/error.hpp"
@@ -17,44 +18,12 @@ namespace {
 
 // The hints in effect on an open file (MPI_File_get_info), key -> value.
 nlohmann::json hints_in_effect(MPI_File fh) {
-  nlohmann::json out = nlohmann::json::object();
   MPI_Info info = MPI_INFO_NULL;
-  if (MPI_File_get_info(fh, &info) != MPI_SUCCESS || info == MPI_INFO_NULL) return out;
-  int nkeys = 0;
-  MPI_Info_get_nkeys(info, &nkeys);
-  for (int i = 0; i < nkeys; ++i) {
-    char key[MPI_MAX_INFO_KEY + 1];
-    MPI_Info_get_nthkey(info, i, key);
-    int len = 0, flag = 0;
-    MPI_Info_get_valuelen(info, key, &len, &flag);
-    if (!flag) continue;
-    std::string value(static_cast<std::size_t>(len) + 1, '\0');
-    MPI_Info_get(info, key, len + 1, value.data(), &flag);
-    value.resize(static_cast<std::size_t>(len));
-    out[key] = value;
-  }
-  MPI_Info_free(&info);
+  if (MPI_File_get_info(fh, &info) != MPI_SUCCESS) return nlohmann::json::object();
+  nlohmann::json out = info_to_json(info);
+  if (info != MPI_INFO_NULL) MPI_Info_free(&info);
   return out;
 }
-
-// An MPI_Info built from the request's hints; freed on scope exit.
-class InfoGuard {
- public:
-  explicit InfoGuard(const std::map<std::string, std::string>& hints) {
-    if (hints.empty()) return;
-    MPI_Info_create(&info_);
-    for (const auto& [k, v] : hints) MPI_Info_set(info_, k.c_str(), v.c_str());
-  }
-  ~InfoGuard() {
-    if (info_ != MPI_INFO_NULL) MPI_Info_free(&info_);
-  }
-  InfoGuard(const InfoGuard&) = delete;
-  InfoGuard& operator=(const InfoGuard&) = delete;
-  MPI_Info get() const noexcept { return info_; }
-
- private:
-  MPI_Info info_ = MPI_INFO_NULL;
-};
 
 // A committed datatype freed on scope exit.
 struct TypeGuard {
@@ -73,34 +42,11 @@ class MpiioFile final : public FileHandle {
   ~MpiioFile() override { abandon(); }
 
   void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    const ByteRun run(size);
-    MPI_Status status;
-    const MPI_Offset at = view_offset(offset);
-    const int rc = req_.collective
-                       ? MPI_File_write_at_all(fh_, at, buf, run.count(), run.type(), &status)
-                       : MPI_File_write_at(fh_, at, buf, run.count(), run.type(), &status);
-    check(rc, req_.collective ? "MPI_File_write_at_all" : "MPI_File_write_at", offset, size);
-    const std::uint64_t moved = size == 0 ? 0 : bytes_moved(status, run.type());
-    if (moved != size)
-      throw IoError(req_.collective ? "MPI_File_write_at_all" : "MPI_File_write_at", req_.path,
-                    IoError::LibraryText{fmt::format("wrote {} of {} bytes", moved, size)}, req_.rank,
-                    static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
+    move(buf, nullptr, size, offset);
   }
 
   void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    const ByteRun run(size);
-    MPI_Status status;
-    const MPI_Offset at = view_offset(offset);
-    const int rc = req_.collective ? MPI_File_read_at_all(fh_, at, buf, run.count(), run.type(), &status)
-                                   : MPI_File_read_at(fh_, at, buf, run.count(), run.type(), &status);
-    check(rc, req_.collective ? "MPI_File_read_at_all" : "MPI_File_read_at", offset, size);
-    const std::uint64_t moved = size == 0 ? 0 : bytes_moved(status, run.type());
-    if (moved != size)
-      throw IoError(req_.collective ? "MPI_File_read_at_all" : "MPI_File_read_at", req_.path,
-                    IoError::LibraryText{fmt::format("end of file after {} of {} bytes", moved, size)}, req_.rank,
-                    static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size),
-                    "the file is shorter than -b/-t/-s and the rank count expect: was it written with the same "
-                    "parameters?");
+    move(nullptr, buf, size, offset);
   }
 
   void fsync() override { check(MPI_File_sync(fh_), "MPI_File_sync", -1, -1); }
@@ -150,6 +96,37 @@ class MpiioFile final : public FileHandle {
     view_ = true;
   }
 
+  // One transfer (a write from `out` or a read into `in`): the independent
+  // or collective call, its error code, and the byte count it reports (a
+  // short count is an error, never ignored).
+  void move(const std::byte* out, std::byte* in, std::size_t size, std::uint64_t offset) {
+    const bool writing = out != nullptr;
+    const char* op = writing ? (req_.collective ? "MPI_File_write_at_all" : "MPI_File_write_at")
+                             : (req_.collective ? "MPI_File_read_at_all" : "MPI_File_read_at");
+    const ByteRun run(size);
+    const MPI_Offset at = view_offset(offset);
+    MPI_Status status;
+    int rc = MPI_SUCCESS;
+    if (writing)
+      rc = req_.collective ? MPI_File_write_at_all(fh_, at, out, run.count(), run.type(), &status)
+                           : MPI_File_write_at(fh_, at, out, run.count(), run.type(), &status);
+    else
+      rc = req_.collective ? MPI_File_read_at_all(fh_, at, in, run.count(), run.type(), &status)
+                           : MPI_File_read_at(fh_, at, in, run.count(), run.type(), &status);
+    const auto off = static_cast<std::int64_t>(offset);
+    const auto len = static_cast<std::int64_t>(size);
+    check(rc, op, off, len);
+    const std::uint64_t moved = size == 0 ? 0 : bytes_moved(status, run.type());
+    if (moved == size) return;
+    if (writing)
+      throw IoError(op, req_.path, IoError::LibraryText{fmt::format("wrote {} of {} bytes", moved, size)}, req_.rank,
+                    off, len);
+    throw IoError(op, req_.path, IoError::LibraryText{fmt::format("end of file after {} of {} bytes", moved, size)},
+                  req_.rank, off, len,
+                  "the file is shorter than -b/-t/-s and the rank count expect: was it written with the same "
+                  "parameters?");
+  }
+
   MPI_Offset view_offset(std::uint64_t file_offset) const noexcept {
     if (!view_) return static_cast<MPI_Offset>(file_offset);
     const Layout& l = req_.layout;
@@ -171,7 +148,7 @@ class MpiioFile final : public FileHandle {
   nlohmann::json facts_;
 };
 
-class MpiioBackend final : public IoBackend {
+class MpiioBackend final : public FileBackend {
  public:
   // Asked once, outside any timed window (MPI_T walks every control variable).
   MpiioBackend() : component_(mpiio_component()) {}
@@ -198,10 +175,6 @@ class MpiioBackend final : public IoBackend {
     file->setup(req.options != nullptr ? req.options->mpiio : MpiioOptions{});
     return file;
   }
-  // MPI_File_delete calls unlink underneath on POSIX filesystems; plain
-  // unlink keeps "never follow a symlink" obvious and needs no MPI.
-  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
-  bool exists(const std::string& path) override { return posix_exists(path); }
 
  private:
   MpiioComponent component_;

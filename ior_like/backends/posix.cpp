@@ -91,7 +91,7 @@ class PosixFile final : public FileHandle {
   int rank_;
 };
 
-class PosixBackend final : public IoBackend {
+class PosixBackend final : public FileBackend {
  public:
   std::string name() const override { return "posix"; }
   BackendCaps caps() const override { return find_backend("posix").caps; }
@@ -99,8 +99,6 @@ class PosixBackend final : public IoBackend {
     const bool odirect = req.options != nullptr && req.options->odirect;
     return std::make_unique<PosixFile>(posix_open(req, 0, odirect), req.path, req.rank);
   }
-  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
-  bool exists(const std::string& path) override { return posix_exists(path); }
 };
 
 }  // namespace

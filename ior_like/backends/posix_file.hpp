@@ -18,4 +18,14 @@ void posix_remove(const std::string& path, int rank);
 /// lstat(2) == 0: a symlink counts as existing.
 bool posix_exists(const std::string& path);
 
+/// A backend whose files are plain files of a POSIX filesystem (all but
+/// null): removal and existence through the helpers above. MPI_File_delete
+/// would unlink underneath too; plain unlink keeps "never follow a
+/// symlink" obvious and needs no MPI.
+class FileBackend : public IoBackend {
+ public:
+  void remove(const std::string& path, int rank) override { posix_remove(path, rank); }
+  bool exists(const std::string& path) override { return posix_exists(path); }
+};
+
 }  // namespace pfsbench::ior_like

@@ -24,9 +24,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import validate_result  # noqa: E402
+from pfsbench_results import project  # noqa: E402
 
 BIN_DIR = os.environ.get("PFSBENCH_BIN_DIR", os.path.join(ROOT, "build", "bin"))
-MPIEXEC = shlex.split(os.environ.get("PFSBENCH_MPIEXEC", "mpiexec --oversubscribe --allow-run-as-root"))
+MPIEXEC = shlex.split(os.environ.get("PFSBENCH_MPIEXEC", shlex.join(["mpiexec", *project.mpirun_flags()])))
 SCHEMA = os.environ.get("PFSBENCH_SCHEMA", os.path.join(ROOT, "results", "schema", "result.schema.json"))
 DISK_TMP = os.environ.get("PFSBENCH_DISK_TMP", os.path.join(ROOT, "build", "test-tmp"))
 SHM = "/dev/shm"
@@ -97,7 +98,7 @@ def is_root():
 
 @contextlib.contextmanager
 def small_mount(testcase, fstype="tmpfs", size="1m", options=""):
-    """Mounts a size-limited filesystem (tmpfs, or ext4/xfs on a loop image)
+    """Mounts a size-limited filesystem (tmpfs, or ext4/xfs/btrfs on a loop image)
     for ENOSPC cases, or a ramfs (no size limit, no O_DIRECT); skips the
     test with the reason when it cannot."""
     if not is_root():
@@ -114,7 +115,8 @@ def small_mount(testcase, fstype="tmpfs", size="1m", options=""):
         else:
             image = mnt + ".img"
             subprocess.run(["truncate", "-s", size, image], check=True)
-            mkfs = {"ext4": ["mkfs.ext4", "-q", "-F"], "xfs": ["mkfs.xfs", "-q", "-f"]}.get(fstype)
+            mkfs = {"ext4": ["mkfs.ext4", "-q", "-F"], "xfs": ["mkfs.xfs", "-q", "-f"],
+                    "btrfs": ["mkfs.btrfs", "-q", "-f"]}.get(fstype)
             if mkfs is None or shutil.which(mkfs[0]) is None:
                 testcase.skipTest(f"{fstype}: mkfs not available")
             r = subprocess.run(mkfs + [image], capture_output=True, text=True)
@@ -202,6 +204,24 @@ def checkpoint_phases(doc_path):
             return json.load(f)["phases"]
     except (OSError, ValueError):
         return []
+
+
+def sigterm_after_checkpoint(testcase, tool, np, args, doc_path, phases=2):
+    """Starts `tool`, waits until its checkpoint holds `phases` finished
+    phases, sends SIGTERM to its ranks and waits for it. Returns
+    (exit code, stderr, final document); never leaves the run behind."""
+    proc = start_tool(tool, np, args, doc_path)
+    try:
+        testcase.assertTrue(wait_for(lambda: len(checkpoint_phases(doc_path)) >= phases, 120),
+                            "no checkpoint document appeared")
+        signal_ranks(tool, proc, signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    with open(doc_path) as f:
+        doc = json.load(f)
+    return proc.returncode, err, doc
 
 
 def wait_for(predicate, timeout_s=60.0, step_s=0.05):

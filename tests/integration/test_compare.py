@@ -1,16 +1,230 @@
-"""scripts/compare on real ior_like documents: the ratio is other / baseline
-of the median over iterations, and runs that differ only in --tag share the
-configuration hash (no warning), while another configuration is flagged."""
+"""scripts/compare: matching by tool and config_hash, the ratio of medians
+with its bootstrap interval and Mann-Whitney p, and the --gate exit code.
+
+The gate is checked on synthetic documents whose answer is known: a 10%
+drop with 1% noise fails --gate 5, the same drop inside 30% noise does not,
+identical inputs pass, and for durations (lower is better) the direction is
+reversed. Real ior_like runs check the matching and the table."""
+import json
+import math
 import os
+import random
 import subprocess
 import unittest
 
 import pfsb
+from pfsbench_results import stats
+from test_scripts import minimal_document
 
 COMPARE = os.path.join(pfsb.ROOT, "scripts", "compare")
 
 
-class Compare(unittest.TestCase):
+def compare(*args):
+    return subprocess.run([pfsb.sys.executable, COMPARE, *args], capture_output=True, text=True, timeout=120)
+
+
+def synthetic(bandwidths, config_hash="fnv1a64:00000000000000aa", side=None):
+    """An ior_like document whose write phase has these bandwidths, one per
+    iteration (1 GiB each, so duration = 1 GiB / bandwidth)."""
+    doc = minimal_document(tool="ior_like")
+    doc["config_hash"] = config_hash
+    if side:
+        doc["tags"]["side"] = side
+    doc["phases"] = [{"name": "write", "iteration": i, "bytes": 2**30, "ops": 1024, "duration_s": 2**30 / bw,
+                      "bandwidth_bytes_per_s": bw, "ops_per_s": 1024 / (2**30 / bw), "rank_duration_s": None,
+                      "latency": None, "details": {}} for i, bw in enumerate(bandwidths)]
+    return doc
+
+
+def noisy(center, rel_noise, n, seed):
+    rng = random.Random(seed)
+    return [center * (1 + rel_noise * rng.uniform(-1, 1)) for _ in range(n)]
+
+
+class Gate(unittest.TestCase):
+    def setUp(self):
+        self._d = pfsb.temp_dir(pfsb.SHM)
+        self.dir = self._d.__enter__()
+
+    def tearDown(self):
+        self._d.__exit__(None, None, None)
+
+    def write(self, name, doc):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        return path
+
+    def pair(self, base, new, **kw):
+        return self.write("base.json", synthetic(base, **kw)), self.write("new.json", synthetic(new, **kw))
+
+    def rows(self, r, metric="bandwidth_bytes_per_s"):
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        out = json.loads(r.stdout)
+        return [x for x in out["rows"] if x["metric"] == metric]
+
+    def test_ten_percent_drop_with_low_noise_fails_the_gate(self):
+        base, new = self.pair(noisy(1e9, 0.01, 10, 1), noisy(0.9e9, 0.01, 10, 2))
+        r = compare(base, new, "--gate", "5", "--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        bw = self.rows(r)[0]
+        self.assertEqual(bw["verdict"], "regression")
+        self.assertAlmostEqual(bw["ratio"], 0.9, delta=0.02)
+        self.assertLess(bw["ci_high"], 0.95)
+        self.assertLess(bw["ci_low"], bw["ratio"])
+        self.assertLess(bw["p_value"], 0.001)
+        # durations: lower is better, so the longer duration is the regression
+        self.assertEqual(self.rows(r, "duration_s")[0]["verdict"], "regression")
+        self.assertGreater(self.rows(r, "duration_s")[0]["ci_low"], 1 / 0.95)
+        # the text table gives the same exit code and says so
+        r = compare(base, new, "--gate", "5")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("gate 5.0%: 3 regression(s)", r.stdout)
+
+    def test_ten_percent_drop_inside_the_noise_passes(self):
+        base, new = self.pair(noisy(1e9, 0.3, 10, 3), noisy(0.9e9, 0.3, 10, 4))
+        r = compare(base, new, "--gate", "5", "--json")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        bw = self.rows(r)[0]
+        self.assertEqual(bw["verdict"], "same")
+        self.assertGreater(bw["ci_high"], 0.95)
+        self.assertGreater(bw["p_value"], 0.05)
+
+    def test_identical_inputs_pass(self):
+        values = noisy(1e9, 0.05, 8, 5)
+        base, new = self.pair(values, values)
+        r = compare(base, new, "--gate", "5", "--json")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        for row in json.loads(r.stdout)["rows"]:
+            self.assertEqual(row["ratio"], 1.0)
+            self.assertEqual(row["verdict"], "same")
+            self.assertLessEqual(row["ci_low"], 1.0)
+            self.assertGreaterEqual(row["ci_high"], 1.0)
+
+    def test_improvement_is_not_a_regression(self):
+        base, new = self.pair(noisy(1e9, 0.01, 10, 6), noisy(1.2e9, 0.01, 10, 7))
+        r = compare(base, new, "--gate", "5", "--json", "--metric", "duration_s")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        rows = json.loads(r.stdout)["rows"]
+        self.assertEqual([x["metric"] for x in rows], ["duration_s"], "--metric picks the metrics")
+        self.assertEqual(rows[0]["verdict"], "improvement")
+        self.assertAlmostEqual(rows[0]["ratio"], 1 / 1.2, delta=0.02)
+
+    def test_few_repetitions_warn(self):
+        base, new = self.pair([1e9, 1.01e9], [1e9, 0.99e9])
+        r = compare(base, new)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("the base side has 2 repetition(s) of a phase, fewer than 5", r.stderr)
+        base, new = self.pair(noisy(1e9, 0.01, 5, 1), noisy(1e9, 0.01, 5, 2))
+        self.assertNotIn("fewer than 5", compare(base, new).stderr)
+
+    def test_directories_pool_documents_and_ab_directory(self):
+        # A results directory as scripts/suite --ab writes it: side A and B documents and a manifest.
+        ab = os.path.join(self.dir, "ab")
+        os.mkdir(ab)
+        runs = []
+        for rep in range(3):
+            for side, center in (("A", 1e9), ("B", 0.8e9)):
+                name = f"ior.{side}.r{rep + 1}.json"
+                with open(os.path.join(ab, name), "w") as f:
+                    json.dump(synthetic(noisy(center, 0.01, 2, rep * 2 + (side == "B")), side=side), f)
+                runs.append({"index": len(runs) + 1, "name": "ior", "tool": "ior_like", "side": side,
+                             "repetition": rep + 1, "document": name, "status": "ok"})
+        with open(os.path.join(ab, "manifest.json"), "w") as f:
+            json.dump({"schema": "pfsbench-manifest", "schema_version": 1, "suite": "x", "ab": {"a_setup": "true"},
+                       "label": None, "runs": runs}, f)
+        r = compare(ab, "--gate", "5", "--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        bw = self.rows(r)[0]
+        self.assertEqual((bw["n_base"], bw["n_new"]), (6, 6), "every iteration of every document of a side")
+        self.assertAlmostEqual(bw["ratio"], 0.8, delta=0.02)
+        self.assertNotIn("fewer than 5", r.stderr)
+
+    def run_dir(self, name, runs):
+        """A results directory with a manifest: runs = [(run name, config_hash, bandwidths)]."""
+        d = os.path.join(self.dir, name)
+        os.mkdir(d)
+        recs = []
+        for i, (run, h, values) in enumerate(runs):
+            with open(os.path.join(d, f"{run}.json"), "w") as f:
+                json.dump(synthetic(values, config_hash=h), f)
+            recs.append({"index": i + 1, "name": run, "tool": "ior_like", "side": None, "repetition": 1,
+                         "document": f"{run}.json", "status": "ok"})
+        with open(os.path.join(d, "manifest.json"), "w") as f:
+            json.dump({"schema": "pfsbench-manifest", "schema_version": 1, "suite": "s", "ab": None,
+                       "label": name, "runs": recs}, f)
+        return d
+
+    def test_forced_match_pairs_runs_of_the_same_name(self):
+        # Two ior_like runs per side, every configuration different (another target):
+        # --force pairs shared with shared and fpp with fpp, by the suite's run name.
+        base = self.run_dir("ext4", [("shared", "h:1", [1e9] * 5), ("fpp", "h:2", [2e9] * 5)])
+        new = self.run_dir("xfs", [("fpp", "h:4", [3e9] * 5), ("shared", "h:3", [0.5e9] * 5)])
+        r = compare(base, new, "--force", "--json", "--metric", "bandwidth_bytes_per_s")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ratios = {(x["run"], x["phase"]): x["ratio"] for x in json.loads(r.stdout)["rows"]}
+        self.assertEqual(ratios, {("shared", "write"): 0.5, ("fpp", "write"): 1.5})
+        r = compare(base, new, "--force")
+        self.assertRegex(r.stdout, r"ior_like \(fpp\) +write")
+
+    def test_different_configurations_are_refused_unless_forced(self):
+        base = self.write("base.json", synthetic([1e9] * 5))
+        new = self.write("new.json", synthetic([1e9] * 5, config_hash="fnv1a64:00000000000000bb"))
+        r = compare(base, new)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("ior_like: the sides ran different configurations (config_hash differs", r.stderr)
+        self.assertIn("--force", r.stderr)
+        self.assertEqual(r.stdout, "")
+        r = compare(base, new, "--force", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("compared anyway (--force)", r.stderr)
+        self.assertEqual(self.rows(r)[0]["ratio"], 1.0)
+
+    def test_bad_input(self):
+        junk = os.path.join(self.dir, "x.json")
+        with open(junk, "w") as f:
+            f.write('{"hello": 1}')
+        good = self.write("good.json", synthetic([1e9] * 5))
+        plain = os.path.join(self.dir, "plain")
+        os.mkdir(plain)
+        with open(os.path.join(plain, "a.json"), "w") as f:
+            json.dump(synthetic([1e9] * 5), f)
+        for args, message in (([junk, good], "not a pfsbench result document"),
+                              ([good, os.path.join(self.dir, "missing.json")], "missing.json does not exist"),
+                              ([good], "give BASE and NEW"),
+                              ([plain], "not an A/B results directory"),
+                              ([good, good, "--gate", "120"], "--gate 120.0: give a percentage")):
+            with self.subTest(args=args):
+                r = compare(*args)
+                self.assertEqual(r.returncode, 2, r)
+                self.assertIn(message, r.stderr)
+
+
+class Stats(unittest.TestCase):
+    """The statistics on inputs whose answer is exact."""
+
+    def test_interval_of_constant_sides_is_the_ratio(self):
+        self.assertEqual(stats.bootstrap_ratio_ci([2.0] * 5, [3.0] * 7), (1.5, 1.5))
+
+    def test_interval_is_seeded_and_brackets_the_ratio(self):
+        base, new = noisy(100, 0.1, 9, 1), noisy(80, 0.1, 9, 2)
+        ci = stats.bootstrap_ratio_ci(base, new, seed=3)
+        self.assertEqual(ci, stats.bootstrap_ratio_ci(base, new, seed=3))
+        self.assertLess(ci[0], stats.median(new) / stats.median(base))
+        self.assertGreater(ci[1], stats.median(new) / stats.median(base))
+
+    def test_degenerate_inputs(self):
+        self.assertIsNone(stats.bootstrap_ratio_ci([], [1.0]))
+        self.assertIsNone(stats.bootstrap_ratio_ci([0.0, 0.0], [1.0]))
+        self.assertIsNone(stats.mann_whitney_p([1.0, 1.0], [1.0]))
+        self.assertIsNone(stats.mann_whitney_p([], [1.0]))
+
+    def test_mann_whitney_separated_samples(self):
+        # 5 vs 5, every new value above every base value: the exact two-sided p is 2 / C(10, 5).
+        self.assertAlmostEqual(stats.mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]), 2 / 252)
+
+
+class RealRuns(unittest.TestCase):
     def test_compare_two_runs(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
             a, b, c = (os.path.join(d, n) for n in ("a.json", "b.json", "c.json"))
@@ -18,25 +232,28 @@ class Compare(unittest.TestCase):
             for path, extra in ((a, ["--tag", "flag=off"]), (b, ["--tag", "flag=on"]), (c, ["-s", "2"])):
                 r = pfsb.run_tool("ior_like", 2, args + extra, path)
                 self.assertEqual(r.returncode, 0, r)
-            r = subprocess.run([pfsb.sys.executable, COMPARE, a, b, "--metric", "bandwidth_bytes_per_s"],
-                               capture_output=True, text=True)
+            # runs that differ only in --tag share the configuration
+            r = compare(a, b, "--metric", "bandwidth_bytes_per_s", "--json")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertNotIn("config_hash differs", r.stderr)
-            write = [l for l in r.stdout.splitlines() if l.startswith("write")][0].split()
-            base, other, ratio = float(write[-3]), float(write[-2]), float(write[-1])
-            self.assertAlmostEqual(ratio, other / base, delta=0.002 * max(1.0, other / base))
-            r = subprocess.run([pfsb.sys.executable, COMPARE, a, c], capture_output=True, text=True)
+            docs = []
+            for p in (a, b):
+                with open(p) as f:
+                    docs.append(json.load(f))
+            out = json.loads(r.stdout)
+            write = [x for x in out["rows"] if x["phase"] == "write"][0]
+            meds = [sorted(p["bandwidth_bytes_per_s"] for p in doc["phases"] if p["name"] == "write") for doc in docs]
+            self.assertAlmostEqual(write["median_base"], sum(meds[0]) / 2)
+            self.assertAlmostEqual(write["ratio"], (sum(meds[1]) / 2) / (sum(meds[0]) / 2))
+            self.assertTrue(write["ci_low"] <= write["ratio"] <= write["ci_high"] or math.isclose(
+                write["ci_low"], write["ci_high"]))
+            # the table: one line per phase and metric
+            r = compare(a, b)
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(len([l for l in r.stdout.splitlines() if l.startswith("ior_like")]), 6)
+            r = compare(a, c)
+            self.assertEqual(r.returncode, 2)
             self.assertIn("config_hash differs", r.stderr)
-
-    def test_not_a_document(self):
-        with pfsb.temp_dir(pfsb.SHM) as d:
-            junk = os.path.join(d, "x.json")
-            with open(junk, "w") as f:
-                f.write('{"hello": 1}')
-            r = subprocess.run([pfsb.sys.executable, COMPARE, junk, junk], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 1)
-            self.assertIn("not a pfsbench result document", r.stderr)
 
 
 if __name__ == "__main__":

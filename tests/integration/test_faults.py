@@ -181,6 +181,54 @@ class DioBatch(unittest.TestCase):
             self.assertEqual(r.doc["phases"][0]["bytes"], 2 * 64 * KiB)
 
 
+class WriteReturningZero(unittest.TestCase):
+    """Guards: a write() that returns 0 (no progress, no error) is ENOSPC,
+    never an endless retry, in the three loops that used to spin on it:
+    dio_batch's untimed lay-out, mmap_read's test-file creation and the
+    result document's atomic write (core). faultfs --zero-write-after makes
+    every write that ends past the limit return 0; earlier writes succeed,
+    so a large pwrite first comes back short and the rest is retried."""
+
+    LIMIT = 512 * KiB
+
+    def test_dio_batch_lay_out(self):
+        with faultfs.mounted(self, ["--zero-write-after", str(self.LIMIT), "--only-path", "f.1"]) as m:
+            path = m.path("f")
+            r = run(self, "dio_batch", 2, ["--engine", "psync", "--iodepth", "1", "--bs", "4k", "--size", "1m",
+                                           "--mode", "overwrite", "-o", path], m.mnt, 1)
+            errs = error_lines(r, "dio_batch")
+            self.assertEqual(len(errs), 1, r.stderr)
+            mo = re.search(rf"rank 1: pwrite \(lay out\) failed on '{re.escape(path)}\.1' at offset (\d+) "
+                           rf"\(size (\d+)\): No space left on device \(ENOSPC\); not enough space to lay out",
+                           errs[0])
+            self.assertIsNotNone(mo, errs[0])
+            self.assertLessEqual(int(mo.group(1)), self.LIMIT)
+            self.assertEqual(int(mo.group(1)) + int(mo.group(2)), 1024 * KiB)
+            self.assertTrue(any(f.startswith("zero write /f.1") for f in m.faults()), m.faults())
+            self.assertEqual(os.listdir(m.backing), [], "the files this run created are removed")
+
+    def test_mmap_read_create(self):
+        with faultfs.mounted(self, ["--zero-write-after", str(self.LIMIT)]) as m:
+            path = m.path("f")
+            r = run(self, "mmap_read", 1, ["--size", "1m", "-o", path], m.mnt, 1)
+            errs = error_lines(r, "mmap_read")
+            self.assertEqual(len(errs), 1, r.stderr)
+            self.assertRegex(errs[0], rf"rank 0: pwrite failed on '{re.escape(path)}' at offset \d+ \(size \d+\): "
+                                      r"No space left on device \(ENOSPC\); not enough space for the test file")
+            self.assertEqual(os.listdir(m.backing), [], "the file this run created is removed")
+
+    def test_result_document(self):
+        with faultfs.mounted(self, ["--zero-write-after", "100", "--only-path", "r.json"]) as m, \
+                pfsb.temp_dir(pfsb.SHM) as d:
+            doc = m.path("r.json")
+            r = pfsb.run_tool("dio_batch", 1, ["--engine", "psync", "--iodepth", "1", "--bs", "4k", "--size", "64k",
+                                               "-o", os.path.join(d, "f")], doc, timeout=120)
+            self.assertEqual(r.returncode, 1, r)
+            self.assertRegex(r.stderr, rf"dio_batch: error: rank 0: write failed on '{re.escape(doc)}\.tmp\.\d+' "
+                                       r"at offset \d+ \(size \d+\): No space left on device \(ENOSPC\)")
+            self.assertEqual(os.listdir(m.backing), [], "no partial document, no temp file left")
+
+
 class IorLikeRamfs(unittest.TestCase):
     def test_ramfs_refuses_odirect_with_the_hint(self):
         with faultfs.ramfs(self) as mnt:
@@ -200,7 +248,7 @@ class MdtestLike(unittest.TestCase):
     """np 2 in one shared directory: rank r creates file.mdtest.<r>.<j>."""
 
     def item(self, root, rank, j):
-        return os.path.join(root, "test-dir.0", "mdtest_tree.0", f"file.mdtest.{rank}.{j}")
+        return os.path.join(root, "test-dir.0-0", "mdtest_tree.0", f"file.mdtest.{rank}.{j}")
 
     def test_eio_on_create_of_the_nth_file(self):
         # Rank 1's 4th create (j = 3) fails; rank 0's all succeed.

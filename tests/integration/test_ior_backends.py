@@ -8,7 +8,6 @@ errors before any I/O; a transfer of more than 2 GiB goes through MPI-IO
 whole. Faults and signals inside collective phases are in test_faults.py and
 test_ior_like.py style tests below."""
 import os
-import signal
 import unittest
 
 import faultfs
@@ -300,20 +299,10 @@ class CollectiveSignal(unittest.TestCase):
     def test_sigterm_during_collective_phases(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
             doc_path = os.path.join(d, "r.json")
-            proc = pfsb.start_tool(TOOL, 2, ["-a", "MPIIO", "-c", "-w", "-r", "-i", "100000", "-b", "4m", "-t", "64k",
-                                             "-o", os.path.join(d, "f"), "--quiet"], doc_path)
-            try:
-                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120),
-                                "no checkpoint document appeared")
-                pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
-                _, err = proc.communicate(timeout=120)
-            finally:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-            self.assertEqual(proc.returncode, 4, err)
-            import json
-            with open(doc_path) as f:
-                doc = json.load(f)
+            rc, err, doc = pfsb.sigterm_after_checkpoint(
+                self, TOOL, 2, ["-a", "MPIIO", "-c", "-w", "-r", "-i", "100000", "-b", "4m", "-t", "64k", "-o",
+                                os.path.join(d, "f"), "--quiet"], doc_path)
+            self.assertEqual(rc, 4, err)
             pfsb.assert_valid(self, doc)
             self.assertEqual(doc["status"], "interrupted")
             self.assertGreaterEqual(len(doc["phases"]), 2)

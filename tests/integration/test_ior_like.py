@@ -300,19 +300,10 @@ class IorLikeErrors(unittest.TestCase):
     def test_sigterm_keeps_finished_phases(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
             doc_path = os.path.join(d, "r.json")
-            proc = pfsb.start_tool(TOOL, 2, ["-w", "-r", "-i", "100000", "-b", "4m", "-t", "256k", "-o",
-                                             os.path.join(d, "f"), "--quiet"], doc_path)
-            try:
-                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120),
-                                "no checkpoint document appeared")
-                pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
-                out, err = proc.communicate(timeout=120)
-            finally:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-            self.assertEqual(proc.returncode, 4, err)
-            with open(doc_path) as f:
-                doc = json.load(f)
+            rc, err, doc = pfsb.sigterm_after_checkpoint(
+                self, TOOL, 2, ["-w", "-r", "-i", "100000", "-b", "4m", "-t", "256k", "-o", os.path.join(d, "f"),
+                                "--quiet"], doc_path)
+            self.assertEqual(rc, 4, err)
             pfsb.assert_valid(self, doc)
             self.assertEqual(doc["status"], "interrupted")
             self.assertGreaterEqual(len(doc["phases"]), 2)

@@ -35,8 +35,9 @@ def phases(doc):
     return {(p["name"], p["iteration"]): p for p in doc["phases"]}
 
 
-def shared_dir(root, iteration=0, tree=0):
-    return os.path.join(root, f"test-dir.{iteration}", f"mdtest_tree.{tree}")
+def shared_dir(root, iteration=0):
+    """The root of the tree all ranks share: mdtest's DIR/test-dir.<i>-0/mdtest_tree.0."""
+    return os.path.join(root, f"test-dir.{iteration}-0", "mdtest_tree.0")
 
 
 class SharedDirectory(unittest.TestCase):
@@ -199,8 +200,12 @@ class Failures(unittest.TestCase):
 
     def test_refused_and_bad_flags(self):
         cases = [(["-B", "-n", "1"], "not implemented"),
-                 (["-R", "-n", "1"], "not implemented"),
-                 (["-x", "f", "-n", "1"], "not implemented"),
+                 (["-Z", "-n", "1"], "not implemented"),
+                 (["-U", "-n", "1"], "not implemented"),
+                 (["-x", "f", "-n", "1"], "-F"),
+                 (["-R", "-C", "-n", "1"], "-R"),
+                 (["-y", "-C", "-F", "-n", "1"], "-y"),
+                 (["--path-resolution", "abs", "-n", "1"], "full|dirfd"),
                  (["-F", "-D", "-n", "1"], "-F and -D"),
                  (["-a", "MPIIO", "-n", "1"], "POSIX"),
                  (["-z", "2", "-b", "2", "-n", "3"], "fewer than the 7 directories"),
@@ -224,9 +229,10 @@ class TreesStrideStonewall(unittest.TestCase):
             ph = phases(r.doc)
             self.assertEqual(ph[("tree_create", 0)]["ops"], 14)  # 7 dirs x 2 ranks
             self.assertEqual(ph[("file_create", 0)]["ops"], 28)
-            it = os.path.join(root, "test-dir.0")
-            self.assertEqual(sorted(os.listdir(it)), ["mdtest_tree.0", "mdtest_tree.1"])
-            leaf = os.path.join(it, "mdtest_tree.1", "mdtest_tree.1.2", "mdtest_tree.1.6")
+            it = os.path.join(root, "test-dir.0-0")
+            # mdtest's names with -u: mdtest_tree.<rank>.<k>, k breadth-first
+            self.assertEqual(sorted(os.listdir(it)), ["mdtest_tree.0.0", "mdtest_tree.1.0"])
+            leaf = os.path.join(it, "mdtest_tree.1.0", "mdtest_tree.1.2", "mdtest_tree.1.6")
             self.assertEqual(sorted(f for f in os.listdir(leaf) if f.startswith("file.")),
                              ["file.mdtest.1.12", "file.mdtest.1.13"])
             r = run(self, 2, ["-u", "-z", "2", "-b", "2", "-n", "14", "-r", "-F", "-d", root], d)

@@ -138,6 +138,23 @@ class SrunRuns(unittest.TestCase):
             steps.append(self.check_environment(r.doc, r.stderr, 2))
         self.assertEqual(steps[1], steps[0] + 1, "consecutive steps of one job")
 
+    def test_ior_mpiio_and_hdf5_lines_under_srun(self):
+        """Issue 8's IOR lines, scaled down, as srun steps: collective MPI-IO
+        and collective HDF5 with verification run unchanged under Slurm."""
+        lines = [["-a", "MPIIO", "-c", "-w", "-r", "-k", "-t", "64k", "-b", "256k", "-i", "2"],
+                 ["-a", "HDF5", "-c", "--hdf5.collectiveMetadata", "-w", "-r", "-W", "-R", "-t", "32k", "-b", "128k",
+                  "-s", "4"]]
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            for k, line in enumerate(lines):
+                with self.subTest(line=" ".join(line)):
+                    r = self.srun("ior_like", 2, line + ["-o", os.path.join(d, f"f{k}")], os.path.join(d, f"{k}.json"))
+                    self.assertEqual(r.returncode, 0, r)
+                    pfsb.assert_valid(self, r.doc)
+                    self.assertEqual(r.doc["status"], "ok")
+                    self.assertTrue(all(p["details"]["collective"] for p in r.doc["phases"]))
+                    self.assertEqual(r.doc["verification"]["status"], "passed" if "-W" in line else "not_run")
+                    self.check_environment(r.doc, r.stderr, 2)
+
     def test_mpirun_inside_a_job_is_mpirun(self):
         """mpirun in an allocation starts its daemons with srun (forced here on
         one node with ras_base_launch_orted_on_hn): the ranks inherit that
@@ -241,6 +258,52 @@ class SrunRuns(unittest.TestCase):
             self.assertIn("forcing job termination", err)
             doc = self.check_killed_run_left_its_phases(doc_path)
             self.assertTrue(any(w.startswith("checkpoint") for w in doc["warnings"]), doc["warnings"])
+
+    def test_sbatch_template_runs_a_suite(self):
+        """scripts/slurm/pfsbench.sbatch as users submit it: the suite runs its
+        tools as srun --mpi=pmix steps of the batch job, and the job's results
+        directory holds the documents and the manifest with the job id."""
+        if self.mpi != "pmix":
+            self.skipTest("the sbatch template launches with srun --mpi=pmix; this Slurm has no pmix plugin")
+        sbatch = os.path.join(pfsb.ROOT, "scripts", "slurm", "pfsbench.sbatch")
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            suite = os.path.join(d, "tiny.toml")
+            with open(suite, "w") as f:
+                f.write('[[run]]\nname = "ior"\ntool = "ior_like"\n'
+                        'args = ["-b", "256k", "-t", "64k", "-i", "2", "-o", "{dir}/f"]\n'
+                        '[[run]]\nname = "md"\ntool = "mdtest_like"\nargs = ["-n", "20", "-d", "{dir}/md"]\n')
+            target = os.path.join(d, "target")
+            os.mkdir(target)
+            env = dict(self.slurm.env(), PFSBENCH_HOME=pfsb.ROOT, PFSBENCH_RESULTS=os.path.join(d, "runs"))
+            r = subprocess.run(["sbatch", "--wait", "--nodes=1", "--ntasks-per-node=2", "--time=5",
+                                f"--output={d}/job-%j.out", sbatch, suite, target, "--tag", "flag=on"],
+                               capture_output=True, text=True, timeout=240, env=env, cwd=d)
+            m = re.search(r"Submitted batch job (\d+)", r.stdout)
+            self.assertIsNotNone(m, r)
+            job = m.group(1)
+            with open(os.path.join(d, f"job-{job}.out")) as f:
+                log = f.read()
+            self.assertEqual(r.returncode, 0, log)
+            out = os.path.join(d, "runs", f"slurm-{job}-tiny")
+            with open(os.path.join(out, "manifest.json")) as f:
+                manifest = json.load(f)
+            self.assertEqual((manifest["slurm_job_id"], manifest["launcher"], manifest["np"], manifest["status"]),
+                             (job, "srun", 2, "ok"))
+            self.assertEqual([x["status"] for x in manifest["runs"]], ["ok", "ok"])
+            for rec in manifest["runs"]:
+                self.assertEqual(rec["command_line"][:4], ["srun", "--mpi=pmix", "-n", "2"])
+                with open(os.path.join(out, rec["document"])) as f:
+                    doc = json.load(f)
+                pfsb.assert_valid(self, doc)
+                self.assertEqual(doc["environment"]["launcher"]["kind"], "srun")
+                self.assertEqual(doc["environment"]["launcher"]["slurm_job_id"], job)
+                self.assertEqual(doc["environment"]["ranks"], 2)
+                self.assertEqual(doc["tags"], {"suite": "tiny", "flag": "on"})
+            show = subprocess.run(["scontrol", "show", "job", job], capture_output=True, text=True,
+                                  env=self.slurm.env()).stdout
+            if show:  # the record may be gone already (MinJobAge)
+                self.assertIn("NumTasks=2", show)
+
 
 if __name__ == "__main__":
     unittest.main()

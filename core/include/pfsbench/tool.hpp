@@ -23,6 +23,7 @@
 #include "pfsbench/rank_stats.hpp"
 #include "pfsbench/result.hpp"
 #include "pfsbench/signals.hpp"
+#include "pfsbench/timing.hpp"
 
 namespace pfsbench {
 
@@ -69,6 +70,11 @@ class RunContext {
   /// The same with a coarse clock of its own (for loops without a clock read).
   bool stop_requested() { return interrupt_requested() || early_stop.poll(); }
 
+  /// When the last successful step's agreement completed (now_ns(), before
+  /// the step's early-stop channel is disarmed): the end of a timed window
+  /// whose closing barrier is that agreement.
+  std::uint64_t last_agreement_ns() const noexcept { return agreement_ns_; }
+
   /// Rank 0: appends a finished phase and rewrites the document as a
   /// checkpoint (status "interrupted" until the run ends), so a job killed
   /// later still leaves every finished phase on disk.
@@ -104,8 +110,10 @@ class RunContext {
       early_stop.disarm();
       throw;
     }
+    agreement_ns_ = now_ns();
     early_stop.disarm();
   }
+  std::uint64_t agreement_ns_ = 0;
 
  public:
   /// The step's early-stop channel (see early_stop.hpp).

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "file_content.hpp"
 #include "pfsbench/error.hpp"
 
 namespace pfsbench::mdtest_like {
@@ -62,12 +63,57 @@ TEST(Config, TreeAndLeafOnly) {
   EXPECT_EQ(c.layout.first_item_dir, 4u);
 }
 
+TEST(Config, Io500MdtestEasyAndHardLines) {
+  // IO500's mdtest-easy write and mdtest-hard read lines (scaled down), as
+  // its C driver passes them: "-G=<n>" and "-G <n>" both.
+  const Config easy = parse({"-n", "1000", "-u", "-L", "-F", "-P", "-G", "123", "-N", "1", "-d", "/d/mdtest-easy",
+                             "-x", "/r/mdtest-easy.stonewall", "-C", "-Y", "-W", "5", "-a", "POSIX"});
+  EXPECT_TRUE(easy.print_rate_and_time && easy.sync_after_phase && easy.unique_dir && easy.leaf_only);
+  EXPECT_EQ(easy.data_seed, 123u);
+  EXPECT_EQ(easy.status_file, "/r/mdtest-easy.stonewall");
+  EXPECT_EQ(easy.path_resolution, PathResolution::kFull);  // mdtest's work per item by default
+  const Config hard = parse({"-n", "1000", "-t", "-w", "3901", "-e", "3901", "-P", "-G=456", "-N", "1", "-F", "-d",
+                             "/d/mdtest-hard", "-x", "/r/mdtest-hard.stonewall", "-E", "-X"});
+  EXPECT_TRUE(hard.time_dir_overhead && hard.read && hard.verify_read);
+  EXPECT_FALSE(hard.create);
+  EXPECT_EQ(hard.content_seed(), 456u);
+  const auto j = config_json(hard);
+  EXPECT_EQ(j.at("data_seed"), 456);
+  EXPECT_EQ(j.at("path_resolution"), "full");
+  EXPECT_EQ(j.at("stonewall_status_file"), "/r/mdtest-hard.stonewall");
+  EXPECT_EQ(j.at("time_working_dir_overhead"), true);
+  EXPECT_TRUE(j.at("random_seed").is_null());
+}
+
+TEST(Config, NewFlagsDefaultsAndRecord) {
+  const Config d = parse({"-n", "10"});
+  EXPECT_EQ(d.content_seed(), kContentSeed);  // -C -w and a later -E -X check each other
+  EXPECT_FALSE(d.random_order || d.fsync_after_write || d.sync_after_phase || d.time_dir_overhead);
+  const Config r = parse({"-n", "10", "-T", "--random-seed", "7", "--path-resolution", "DirFd", "-C", "-F", "-w",
+                          "1k", "-y"});
+  EXPECT_TRUE(r.random_order);  // a seed alone asks for the random order, as mdtest
+  EXPECT_EQ(r.random_seed, 7u);
+  EXPECT_TRUE(r.fsync_after_write);
+  EXPECT_EQ(r.path_resolution, PathResolution::kDirFd);
+  const auto j = config_json(r);
+  EXPECT_EQ(j.at("random_seed"), 7);
+  EXPECT_EQ(j.at("random_order"), true);
+  EXPECT_EQ(j.at("path_resolution"), "dirfd");
+  EXPECT_EQ(j.at("fsync_after_write"), true);
+}
+
 TEST(Config, Rejected) {
   const std::vector<std::vector<std::string>> bad = {
-      {"-n", "1", "-B"},           {"-n", "1", "-c"},        {"-n", "1", "-S"},       {"-n", "1", "-R"},
+      {"-n", "1", "-B"},           {"-n", "1", "-c"},        {"-n", "1", "-S"},       {"-n", "1", "-C", "-R"},
       {"-n", "1", "-v"},           {"-n", "1", "-x", "f"},   {"-n", "1", "-y"},       {"-n", "1", "-F", "-D"},
       {"-n", "1", "-a", "MPIIO"},  {},                       {"-n", "1", "-X"},       {"-n", "1", "-w", "1k", "-e", "2k"},
-      {"-n", "1", "-W", "junk"},   {"-n", "1", "-w", "4x"},  {"-n", "1", "-E", "-D"}, {"-n", "1", "-D", "-e", "1"}};
+      {"-n", "1", "-W", "junk"},   {"-n", "1", "-w", "4x"},  {"-n", "1", "-E", "-D"}, {"-n", "1", "-D", "-e", "1"},
+      // -y needs a file create that writes; -x one kind; -R a stat or read;
+      // a path mode that exists; seeds that are numbers.
+      {"-n", "1", "-C", "-F", "-y"}, {"-n", "1", "-T", "-F", "-w", "1k", "-y"}, {"-n", "1", "-C", "-x", "f"},
+      {"-n", "1", "-r", "--random-seed", "3"}, {"-n", "1", "--path-resolution", "absolute"},
+      {"-n", "1", "-G", "x"},      {"-n", "1", "-T", "--random-seed", "-1"},
+      {"-n", "1", "-d", std::string(5000, 'd')}};
   for (const auto& args : bad) {
     std::string line;
     for (const auto& a : args) line += a + " ";

@@ -20,6 +20,16 @@ TEST(FileContent, OwnContentChecksOk) {
   EXPECT_TRUE(reader.check(data, 2, 77).ok);
 }
 
+TEST(FileContent, SeedChangesThePatternNotTheTag) {
+  // -G: a reader with another seed finds the tag right and the pattern wrong.
+  FileContent other(4096, kContentSeed + 1);
+  const auto c = other.check(written(4096, 2, 77), 2, 77);
+  EXPECT_FALSE(c.ok);
+  EXPECT_GE(c.first_bad_offset, kTagBytes);
+  FileContent same(4096, kContentSeed);
+  EXPECT_TRUE(same.check(written(4096, 2, 77), 2, 77).ok);
+}
+
 TEST(FileContent, OtherItemsContentFailsAtTheTag) {
   FileContent reader(4096);
   const auto c = reader.check(written(4096, 2, 78), 2, 77);

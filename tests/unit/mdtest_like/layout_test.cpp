@@ -43,13 +43,19 @@ TEST(TreeGeometry, HugeTreeIsUsageError) { EXPECT_THROW((TreeGeometry{7, 10}.dir
 
 TEST(Names, TreeDirsAndItems) {
   const TreeGeometry g{2, 2};
-  EXPECT_EQ(iteration_dir_name(3), "test-dir.3");
-  EXPECT_EQ(tree_dir_name(0, 0), "mdtest_tree.0");
-  EXPECT_EQ(tree_dir_name(5, 0), "mdtest_tree.5");
-  EXPECT_EQ(tree_dir_name(5, 4), "mdtest_tree.5.4");
-  EXPECT_EQ(tree_dir_path(g, 0, 0), "mdtest_tree.0");
-  EXPECT_EQ(tree_dir_path(g, 0, 2), "mdtest_tree.0/mdtest_tree.0.2");
-  EXPECT_EQ(tree_dir_path(g, 1, 5), "mdtest_tree.1/mdtest_tree.1.2/mdtest_tree.1.5");
+  // mdtest's names (hpc/ior src/mdtest.c): test-dir.<i>-<loop>, "mdtest_tree.<k>"
+  // shared, "mdtest_tree.<rank>.<k>" with -u.
+  EXPECT_EQ(iteration_dir_name(3), "test-dir.3-0");
+  EXPECT_EQ(tree_base(false, 7), "mdtest_tree");
+  EXPECT_EQ(tree_base(true, 7), "mdtest_tree.7");
+  EXPECT_EQ(tree_dir_name("mdtest_tree", 0), "mdtest_tree.0");
+  EXPECT_EQ(tree_dir_name("mdtest_tree", 4), "mdtest_tree.4");
+  EXPECT_EQ(tree_dir_name("mdtest_tree.5", 0), "mdtest_tree.5.0");
+  EXPECT_EQ(tree_dir_name("mdtest_tree.5", 4), "mdtest_tree.5.4");
+  EXPECT_EQ(tree_dir_path(g, "mdtest_tree", 0), "mdtest_tree.0");
+  EXPECT_EQ(tree_dir_path(g, "mdtest_tree", 2), "mdtest_tree.0/mdtest_tree.2");
+  EXPECT_EQ(tree_dir_path(g, "mdtest_tree", 6), "mdtest_tree.0/mdtest_tree.2/mdtest_tree.6");
+  EXPECT_EQ(tree_dir_path(g, "mdtest_tree.1", 5), "mdtest_tree.1.0/mdtest_tree.1.2/mdtest_tree.1.5");
   EXPECT_EQ(item_prefix(ItemKind::kFile, 3), "file.mdtest.3.");
   EXPECT_EQ(item_prefix(ItemKind::kDir, 0), "dir.mdtest.0.");
   EXPECT_EQ(item_name(ItemKind::kFile, 12, 3456), "file.mdtest.12.3456");
@@ -83,6 +89,7 @@ TEST(ResolveItems, NRoundedDownOverTree) {
   EXPECT_EQ(l.dir_of_item(13), 0u);
   EXPECT_EQ(l.dir_of_item(14), 1u);
   EXPECT_EQ(l.dir_of_item(97), 6u);
+  EXPECT_EQ(l.item_number(97), 97u);  // all directories hold items: number = j
 }
 
 TEST(ResolveItems, LeafOnly) {
@@ -92,6 +99,9 @@ TEST(ResolveItems, LeafOnly) {
   EXPECT_EQ(l.items_per_dir, 10u);
   EXPECT_EQ(l.dir_of_item(0), 3u);
   EXPECT_EQ(l.dir_of_item(39), 6u);
+  // mdtest numbers items per directory: leaf 3 holds numbers 30..39.
+  EXPECT_EQ(l.item_number(0), 30u);
+  EXPECT_EQ(l.item_number(39), 69u);
 }
 
 TEST(ResolveItems, OnlyItemsPerDir) {

@@ -32,8 +32,24 @@ TEST(NameBuffer, SetThenIncrement) {
   }
 }
 
+TEST(NameBuffer, ResetReplacesPrefixAndCounter) {
+  // Full-path mode: the prefix is the item's directory path, changed when the
+  // items move on to the next tree directory.
+  NameBuffer n("file.mdtest.0.");
+  n.reset("/d/test-dir.0-0/mdtest_tree.0/mdtest_tree.1/file.mdtest.0.", 20);
+  EXPECT_STREQ(n.c_str(), "/d/test-dir.0-0/mdtest_tree.0/mdtest_tree.1/file.mdtest.0.20");
+  n.increment();
+  EXPECT_EQ(n.view(), "/d/test-dir.0-0/mdtest_tree.0/mdtest_tree.1/file.mdtest.0.21");
+  n.reset("x.", 18446744073709551615ull);  // shorter prefix, longest counter
+  EXPECT_EQ(n.view(), "x.18446744073709551615");
+}
+
 TEST(NameBuffer, LongPrefixRejected) {
   EXPECT_THROW(NameBuffer(std::string(NameBuffer::kMaxPrefix + 1, 'x')), std::length_error);
+  NameBuffer n(std::string(NameBuffer::kMaxPrefix, 'y'));  // the longest accepted
+  n.set(18446744073709551615ull);
+  EXPECT_EQ(n.view().size(), NameBuffer::kMaxPrefix + 20);
+  EXPECT_THROW(n.reset(std::string(NameBuffer::kMaxPrefix + 1, 'x'), 0), std::length_error);
 }
 
 }  // namespace

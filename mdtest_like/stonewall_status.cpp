@@ -1,0 +1,101 @@
+#include "stonewall_status.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "pfsbench/error.hpp"
+#include "pfsbench/fs.hpp"
+#include "pfsbench/unique_fd.hpp"
+
+namespace pfsbench::mdtest_like {
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/// Reads at most kMaxStatusFileBytes + 1 bytes of `path`; -1 with errno set on failure.
+ssize_t read_head(const std::string& path, std::string& out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  UniqueFd guard(fd);
+  out.resize(kMaxStatusFileBytes + 1);
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  return static_cast<ssize_t>(done);
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_status_count(std::string_view text, std::string& why) {
+  std::size_t b = 0, e = text.size();
+  while (b < e && is_space(text[b])) ++b;
+  while (e > b && is_space(text[e - 1])) --e;
+  const std::string_view digits = text.substr(b, e - b);
+  if (digits.empty()) {
+    why = "it is empty";
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (res.ec == std::errc::result_out_of_range) {
+    why = "its number is too large";
+    return std::nullopt;
+  }
+  if (res.ec != std::errc() || res.ptr != digits.data() + digits.size()) {
+    why = fmt::format("it holds '{}', not one non-negative integer", digits.substr(0, 40));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string format_status_count(std::uint64_t count) { return fmt::format("{}\n", count); }
+
+std::uint64_t load_status_count(RunContext& ctx, const std::string& path, const std::string& flag) {
+  std::uint64_t count = 0;
+  ctx.step([&] {
+    if (!ctx.comm.is_root()) return;
+    std::string text, why;
+    const std::string what = fmt::format("{} {}: cannot use the stonewall status file", flag, path);
+    const std::string todo =
+        fmt::format("run the create phase (-C, with -W) with the same {} first, or give the right path", flag);
+    if (read_head(path, text) < 0)
+      throw UsageError(fmt::format("{}, it cannot be read ({}); {}", what, errno_text(errno), todo));
+    if (text.size() > kMaxStatusFileBytes) {
+      why = fmt::format("it is longer than {} bytes", kMaxStatusFileBytes);
+    } else if (auto v = parse_status_count(text, why)) {
+      count = *v;
+      return;
+    }
+    throw UsageError(fmt::format("{}, {} (it must hold one count of items per rank, as mdtest -x writes); {}",
+                                 what, why, todo));
+  });
+  ctx.comm.bcast(count);
+  return count;
+}
+
+void store_status_count(RunContext& ctx, const std::string& path, std::uint64_t count) {
+  ctx.step([&] {
+    if (!ctx.comm.is_root()) return;
+    try {
+      write_file_atomic(path, format_status_count(count));
+    } catch (const IoError& e) {  // its hint speaks of the result document
+      throw IoError(e.op(), e.path(), e.error_number(), 0, -1, -1,
+                    "cannot write the -x stonewall status file: its directory must exist and be writable");
+    }
+  });
+}
+
+}  // namespace pfsbench::mdtest_like

@@ -1,0 +1,24 @@
+"""pfsbench_results: the Python side of pfsbench, shared by scripts/suite,
+scripts/compare, scripts/report, scripts/validate_result.py and the tests.
+
+Modules:
+  project    where things are (tools.conf, bin/, schema, suites) and the mpirun flags
+  schema     JSON Schema validation of result documents
+  documents  loading documents and result directories (manifest.json)
+  suites     suite files (TOML): parse and check before anything runs
+  runner     running a suite: launch, manifest, A/B interleaving, resume
+  stats      median, bootstrap confidence interval, Mann-Whitney U
+  compare    matching runs of two sides and gating on the intervals
+  report     one self-contained HTML page with matplotlib plots
+
+Errors meant for the user are raised as UsageError (exit 2) or RunError
+(exit 1), whose message is the whole line to print.
+"""
+
+
+class UsageError(Exception):
+    """Bad input found before anything ran: exit 2."""
+
+
+class RunError(Exception):
+    """A failure while running: exit 1."""

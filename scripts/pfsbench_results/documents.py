@@ -1,0 +1,122 @@
+"""Loading result documents and result directories.
+
+A result directory is what scripts/suite writes (documents plus
+manifest.json), or any directory of documents. Every loader raises
+UsageError with the path and the reason for input that is not ours."""
+import glob
+import json
+import os
+
+from . import UsageError
+
+DOC_SCHEMA = "pfsbench-result"
+MANIFEST_SCHEMA = "pfsbench-manifest"
+MANIFEST = "manifest.json"
+
+
+class Doc:
+    """One result document, with where it came from and, for suite runs,
+    its manifest record (side, repetition, status of the run)."""
+
+    def __init__(self, path, data, record=None):
+        self.path = path
+        self.data = data
+        self.record = record or {}
+
+    @property
+    def tool(self):
+        return self.data["tool"]
+
+    @property
+    def config_hash(self):
+        return self.data.get("config_hash")
+
+    @property
+    def status(self):
+        return self.data.get("status")
+
+    @property
+    def side(self):
+        return self.record.get("side") or self.data.get("tags", {}).get("side")
+
+    def phases(self, name=None):
+        return [p for p in self.data.get("phases", []) if name is None or p["name"] == name]
+
+
+def read_json(path, what="document"):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read {what} {path}: {e}")
+
+
+def load_document(path, record=None):
+    data = read_json(path)
+    if not isinstance(data, dict) or data.get("schema") != DOC_SCHEMA:
+        raise UsageError(f"{path} is not a pfsbench result document (no schema '{DOC_SCHEMA}')")
+    return Doc(path, data, record)
+
+
+def load_manifest(run_dir):
+    """The manifest of a suite's results directory, or None when there is none."""
+    path = os.path.join(run_dir, MANIFEST)
+    if not os.path.exists(path):
+        return None
+    data = read_json(path, "manifest")
+    if not isinstance(data, dict) or data.get("schema") != MANIFEST_SCHEMA:
+        raise UsageError(f"{path} is not a pfsbench manifest (no schema '{MANIFEST_SCHEMA}')")
+    return data
+
+
+class RunDir:
+    """A results directory: its manifest (None for a plain directory of
+    documents), its documents, and the runs that left no document."""
+
+    def __init__(self, path):
+        self.path = path
+        self.manifest = load_manifest(path)
+        self.docs = []
+        self.records = []
+        if self.manifest is not None:
+            for rec in self.manifest.get("runs", []):
+                self.records.append(rec)
+                doc = rec.get("document")
+                if doc and os.path.exists(os.path.join(path, doc)):
+                    self.docs.append(load_document(os.path.join(path, doc), rec))
+        else:
+            for p in sorted(glob.glob(os.path.join(path, "*.json"))):
+                self.docs.append(load_document(p))
+        if not self.docs and not self.records:
+            raise UsageError(f"{path} holds no pfsbench result document")
+
+    @property
+    def label(self):
+        """The label of this directory: the suite's --label, else the
+        documents' label, else their filesystem type, else the directory name."""
+        if self.manifest and self.manifest.get("label"):
+            return self.manifest["label"]
+        labels = {d.data.get("label") for d in self.docs if d.data.get("label")}
+        if len(labels) == 1:
+            return labels.pop()
+        fs = {fs_type(d) for d in self.docs} - {None}
+        if len(fs) == 1:
+            return fs.pop()
+        return os.path.basename(os.path.normpath(self.path))
+
+    def is_ab(self):
+        return bool(self.manifest and self.manifest.get("ab"))
+
+
+def fs_type(doc):
+    target = doc.data.get("environment", {}).get("target") or {}
+    return target.get("fs_type")
+
+
+def load_side(path):
+    """The documents of one side of a comparison: a document or a directory."""
+    if os.path.isdir(path):
+        return RunDir(path).docs
+    if not os.path.exists(path):
+        raise UsageError(f"{path} does not exist; give a result document or a results directory")
+    return [load_document(path)]
