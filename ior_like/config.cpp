@@ -33,6 +33,8 @@ void add_options(CLI::App& app, Config& cfg) {
   app.add_flag("-r,--read", cfg.read, "Read phase (neither -w nor -r: both)");
   app.add_flag("-k,--keep", cfg.keep, "Keep the file(s) after the run (otherwise the files this run wrote are removed)");
   app.add_flag("-e,--fsync", cfg.fsync, "fsync before close; its time is inside the phase's span");
+  app.add_flag("-Y,--fsync-per-write", cfg.fsync_per_write,
+               "fsync after every write transfer (inside its latency and the phase's span); local backends only");
   app.add_flag("-F,--file-per-process", cfg.file_per_process, "One file per rank, named PATH.<8-digit rank>");
   app.add_flag("-W,--check-write", cfg.check_write, "After the write phase, read back and verify (timed apart)");
   app.add_flag("-R,--check-read", cfg.check_read, "After the read phase, read again and verify (timed apart)");
@@ -74,7 +76,6 @@ void add_options(CLI::App& app, Config& cfg) {
   // IOR flags not implemented: an error, never silently ignored.
   add_unsupported(app, "-E", "use existing test file");
   add_unsupported(app, "-z", "random offsets");
-  add_unsupported(app, "-Y", "fsync after every write");
   add_unsupported(app, "-d", "delay between iterations", true);
   add_unsupported(app, "-g", "intra-test barriers");
   add_unsupported(app, "-q", "quit on error");
@@ -185,6 +186,9 @@ void validate(const Config& cfg) {
   if (cfg.backend.odirect && !caps.odirect) refuse("-B/--posix.odirect", "O_DIRECT");
   if (cfg.file_per_process && !caps.file_per_process) refuse("-F", "file per process");
   if (cfg.fsync && !caps.fsync) refuse("-e", "fsync");
+  // MPI_File_sync and H5Fflush are collective: no independent sync per write.
+  if (cfg.fsync_per_write && (!caps.fsync || caps.collective_open))
+    refuse("-Y", "fsync after every write; its sync is collective");
   if (cfg.collective && !caps.collective) refuse("-c", "collective transfers; -a MPIIO or -a HDF5 has them");
   if (!cfg.hints_file.empty() && !caps.hints) refuse("-U", "MPI-IO hints");
   if (cfg.show_hints && !caps.hints) refuse("-H", "MPI-IO hints");
@@ -232,6 +236,7 @@ nlohmann::json to_json(const Config& cfg) {
           {"read", cfg.do_read()},
           {"keep", cfg.keep},
           {"fsync_before_close", cfg.fsync},
+          {"fsync_per_write", cfg.fsync_per_write},
           {"file_per_process", cfg.file_per_process},
           {"check_write", cfg.check_write},
           {"check_read", cfg.check_read},

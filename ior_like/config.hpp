@@ -24,6 +24,7 @@ struct Config {
   bool read = false;                         ///< -r
   bool keep = false;                         ///< -k
   bool fsync = false;                        ///< -e: fsync before close, inside the timed span
+  bool fsync_per_write = false;              ///< -Y: fsync after every write transfer, inside its latency
   bool file_per_process = false;             ///< -F
   bool check_write = false;                  ///< -W
   bool check_read = false;                   ///< -R

@@ -236,9 +236,10 @@ class Runner {
     io.wear_out = cfg_.wear_out;
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
       const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
-      if (writing)
+      if (writing) {
         fh.write_at(size ? pbuf.prepare(off).data() : buffer_.data(), size, off);
-      else
+        if (cfg_.fsync_per_write && size != 0) fh.fsync();  // -Y: inside this transfer's latency
+      } else
         fh.read_at(buffer_.data(), size, off);
     };
     io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
