@@ -29,6 +29,10 @@ void add_options(CLI::App& app, Config& cfg) {
   app.add_option("-i,--iterations", cfg.iterations, "Repetitions of the whole test")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("-d,--inter-test-delay", cfg.delay_s,
+                 "Seconds of idle before each iteration after the first (IOR's interTestDelay)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("-w,--write", cfg.write, "Write phase (neither -w nor -r: both)");
   app.add_flag("-r,--read", cfg.read, "Read phase (neither -w nor -r: both)");
   app.add_flag("-k,--keep", cfg.keep, "Keep the file(s) after the run (otherwise the files this run wrote are removed)");
@@ -76,8 +80,8 @@ void add_options(CLI::App& app, Config& cfg) {
   // IOR flags not implemented: an error, never silently ignored.
   add_unsupported(app, "-E", "use existing test file");
   add_unsupported(app, "-z", "random offsets");
-  add_unsupported(app, "-d", "delay between iterations", true);
   add_unsupported(app, "-g", "intra-test barriers");
+  add_unsupported(app, "-Q", "task-per-node offset for -C", true);
   add_unsupported(app, "-q", "quit on error");
   add_unsupported(app, "-m", "multiple files");
   add_unsupported(app, "-u", "unique directory per file");
@@ -232,6 +236,7 @@ nlohmann::json to_json(const Config& cfg) {
           {"transfer_size_bytes", cfg.transfer_bytes},
           {"segments", cfg.segments},
           {"iterations", cfg.iterations},
+          {"delay_between_iterations_s", cfg.delay_s},
           {"write", cfg.do_write()},
           {"read", cfg.do_read()},
           {"keep", cfg.keep},

@@ -20,6 +20,7 @@ struct Config {
   std::uint64_t transfer_bytes = 256ull << 10;  ///< -t (IOR default 256k)
   std::uint64_t segments = 1;                ///< -s
   int iterations = 1;                        ///< -i
+  double delay_s = 0;                        ///< -d: seconds of idle between iterations
   bool write = false;                        ///< -w
   bool read = false;                         ///< -r
   bool keep = false;                         ///< -k

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <memory>
 
@@ -57,6 +58,7 @@ class Runner {
       watchdog_.emplace(cfg_.collective_timeout_s, [this](const char* call, double waited_s) { on_stuck(call, waited_s); });
     try {
       for (int it = 0; it < cfg_.iterations; ++it) {
+        if (it > 0) idle(cfg_.delay_s);
         if (cfg_.do_write()) {
           data_phase(OpenMode::kWrite, it);
           if (cfg_.check_write) verify_pass("write_check", comm_.rank(), it, last_transfers_);
@@ -81,6 +83,16 @@ class Runner {
   }
 
  private:
+  // -d: every rank idles on its own clock (the next phase's barrier lines
+  // them up again); a signal ends the wait at once and the next step turns
+  // it into exit 4.
+  static void idle(double seconds) {
+    if (seconds <= 0) return;
+    const std::uint64_t end = now_ns() + static_cast<std::uint64_t>(seconds * 1e9);
+    const timespec slice{0, 10'000'000};
+    while (now_ns() < end && !interrupt_requested()) nanosleep(&slice, nullptr);
+  }
+
   // Everything that can be refused before any I/O, agreed on by all ranks.
   void prepare() {
     ctx_.step([&] {

@@ -1,8 +1,11 @@
 """ior_like's IOR flags of issue 9 item 2 beyond stonewalling: what each
 does, checked on the system calls and the document."""
+import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 import unittest
 
 import pfsb
@@ -41,6 +44,44 @@ class FsyncPerWrite(unittest.TestCase):
             self.assertEqual(r.returncode, 2, r)
             self.assertIn("-Y (fsync after every write; its sync is collective) is not supported by the MPIIO", r.stderr)
             self.assertFalse(os.path.exists(os.path.join(d, "g")))
+
+
+
+class DelayBetweenIterations(unittest.TestCase):
+
+    def test_minus_d_idles_between_iterations(self):
+        """-i 3 -d 2: two idle gaps, so the run cannot take less than 4 s
+        (a lower bound that holds however loaded the machine is)."""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            start = time.monotonic()
+            r = pfsb.run_tool(TOOL, 2, ["-w", "-i", "3", "-d", "2", "-b", "16k", "-t", "4k", "-o",
+                                        os.path.join(d, "f"), "--quiet"], os.path.join(d, "d.json"))
+            elapsed = time.monotonic() - start
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(r.doc["config"]["delay_between_iterations_s"], 2.0)
+            self.assertEqual(len(r.doc["phases"]), 3)
+            self.assertGreaterEqual(elapsed, 4.0)
+
+    def test_sigterm_during_the_delay_ends_the_run(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            doc_path = os.path.join(d, "d.json")
+            proc = pfsb.start_tool(TOOL, 2, ["-w", "-i", "2", "-d", "600", "-b", "16k", "-t", "4k", "-o",
+                                             os.path.join(d, "f"), "--quiet"], doc_path)
+            try:
+                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 1, 120),
+                                "no checkpoint after iteration 0")
+                pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
+                out, err = proc.communicate(timeout=60)  # far less than the 600 s delay
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            self.assertEqual(proc.returncode, 4, err)
+            with open(doc_path) as f:
+                doc = json.load(f)
+            pfsb.assert_valid(self, doc)
+            self.assertEqual(doc["status"], "interrupted")
+            self.assertEqual([(p["name"], p["iteration"]) for p in doc["phases"]], [("write", 0)])
 
 
 if __name__ == "__main__":
