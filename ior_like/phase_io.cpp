@@ -35,7 +35,7 @@ class PhaseRun {
     if (lockstep_) stop.emplace(io_.file_comm);  // collective: before the step's local code
     ctx_.step([&] {
       open_local(fh);
-      transfer_loop(*fh, stop ? &*stop : nullptr, 0, io_.transfers);
+      transfer_loop(*fh, stop ? &*stop : nullptr, 0, io_.transfers, deadline_ns_);
       mark_stonewall();
       times_.io = {ns_to_s(t_open_end_), ns_to_s(last_)};
       finish(*fh);
@@ -72,14 +72,16 @@ class PhaseRun {
     bool stopped = false;
     ctx_.step_keeping_interrupt([&] {
       open_local(fh);
-      stopped = transfer_loop(*fh, nullptr, 0, io_.transfers) == LoopEnd::kStopped || failure_ != nullptr;
+      stopped = transfer_loop(*fh, nullptr, 0, io_.transfers, deadline_ns_) == LoopEnd::kStopped || failure_ != nullptr;
       mark_stonewall();
     });
     const std::uint64_t target = ctx_.comm.allreduce_max(times_.transfers_done);
     const bool anyone_stopped = ctx_.comm.allreduce_max(std::uint64_t{stopped ? 1u : 0u}) != 0;
     ctx_.step([&] {
       const std::uint64_t stonewall_ns = last_;
-      if (!anyone_stopped) transfer_loop(*fh, nullptr, times_.transfers_done, std::min(target, io_.transfers));
+      // The tail has no deadline (a rank that did nothing before it still
+      // catches up).
+      if (!anyone_stopped) transfer_loop(*fh, nullptr, times_.transfers_done, std::min(target, io_.transfers), 0);
       times_.wear_out = {ns_to_s(stonewall_ns), ns_to_s(last_)};
       times_.io = {ns_to_s(t_open_end_), ns_to_s(last_)};
       finish(*fh);
@@ -89,11 +91,11 @@ class PhaseRun {
     return times_;
   }
 
-  // Transfers [from, to) unless stopped; the deadline (if any and if this
-  // is the main loop, from == 0) is checked against the clock read after
-  // the previous transfer, so it costs one comparison per transfer.
-  LoopEnd transfer_loop(FileHandle& fh, CollectiveStop* stop, std::uint64_t from, std::uint64_t to) {
-    const std::uint64_t deadline_ns = from == 0 ? deadline_ns_ : 0;
+  // Transfers [from, to) unless stopped. `deadline_ns` (0: none) is
+  // checked against the clock read after the previous transfer, so it
+  // costs one comparison per transfer.
+  LoopEnd transfer_loop(FileHandle& fh, CollectiveStop* stop, std::uint64_t from, std::uint64_t to,
+                        std::uint64_t deadline_ns) {
     LoopEnd end = LoopEnd::kCount;
     const char* call = io_.request.mode == OpenMode::kWrite ? "a collective write" : "a collective read";
     for (std::uint64_t i = from; i < to; ++i) {
