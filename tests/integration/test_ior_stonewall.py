@@ -180,6 +180,26 @@ class UnbalancedWearOut(unittest.TestCase):
             self.assertEqual(os.path.getsize(rank_file(path, 0)), n * KiB)
             self.assertEqual(os.path.getsize(m.backing_path("slow")), n * KiB)
 
+    def test_a_rank_with_nothing_at_the_deadline_still_wears_out(self):
+        """-D 0.0001 (100 us): rank 1's create through FUSE usually outlasts the
+        deadline, so it has done nothing at its stonewall; the wear-out
+        tail (which has no deadline) must still bring it to rank 0's count."""
+        with faultfs.mounted(self) as m, pfsb.temp_dir(pfsb.SHM) as d:
+            path, doc_path, proc = self.start(m, d, ["-D", "0.0001"])
+            try:
+                out, err = proc.communicate(timeout=240)
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            self.assertEqual(proc.returncode, 0, err)
+            with open(doc_path) as f:
+                details = json.load(f)["phases"][0]["details"]
+            n = details["transfers_per_rank"]["max"]
+            self.assertEqual(details["transfers_per_rank"]["min"], n, details)
+            self.assertEqual(details["stonewall"]["transfers_at_stonewall"]["max"], n)
+            self.assertEqual(os.path.getsize(m.backing_path("slow")), n * KiB)
+            self.assertEqual(os.path.getsize(rank_file(path, 0)), n * KiB)
+
     def test_sigterm_during_wear_out(self):
         """Two iterations; SIGTERM while iteration 1's slow rank wears out
         (rank 0's file no longer changes, rank 1's still does): exit 4, no
