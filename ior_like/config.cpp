@@ -8,6 +8,10 @@
 #include "pfsbench/error.hpp"
 #include "pfsbench/units.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
 namespace pfsbench::ior_like {
 
 void add_options(CLI::App& app, Config& cfg) {
@@ -25,10 +29,16 @@ void add_options(CLI::App& app, Config& cfg) {
   app.add_option("-i,--iterations", cfg.iterations, "Repetitions of the whole test")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("-d,--inter-test-delay", cfg.delay_s,
+                 "Seconds of idle before each iteration after the first (IOR's interTestDelay)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("-w,--write", cfg.write, "Write phase (neither -w nor -r: both)");
   app.add_flag("-r,--read", cfg.read, "Read phase (neither -w nor -r: both)");
   app.add_flag("-k,--keep", cfg.keep, "Keep the file(s) after the run (otherwise the files this run wrote are removed)");
   app.add_flag("-e,--fsync", cfg.fsync, "fsync before close; its time is inside the phase's span");
+  app.add_flag("-Y,--fsync-per-write", cfg.fsync_per_write,
+               "fsync after every write transfer (inside its latency and the phase's span); local backends only");
   app.add_flag("-F,--file-per-process", cfg.file_per_process, "One file per rank, named PATH.<8-digit rank>");
   app.add_flag("-W,--check-write", cfg.check_write, "After the write phase, read back and verify (timed apart)");
   app.add_flag("-R,--check-read", cfg.check_read, "After the read phase, read again and verify (timed apart)");
@@ -50,6 +60,16 @@ void add_options(CLI::App& app, Config& cfg) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 
+  app.add_option("-D,--deadline", cfg.deadline_s,
+                 "Stonewalling: seconds after its open at which each rank stops issuing transfers (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("-O,--ior-option", cfg.ior_options,
+                 "IOR's key=value options: stoneWallingWearOut=1 (after the deadline every rank continues to the "
+                 "largest count), stoneWallingWearOutIterations=N (a read does N transfers per rank), "
+                 "stoneWallingStatusFile=F (the write phase stores its count there; a read-only run loads it)")
+      ->expected(1)
+      ->take_all();
   app.add_option("--collective-timeout", cfg.collective_timeout_s,
                  "Seconds one collective MPI-IO or HDF5 call (open, transfer, sync, close) may take before the job "
                  "is aborted as stuck, with the document written (0: wait forever). Open MPI's OMPIO and HDF5 can "
@@ -58,17 +78,14 @@ void add_options(CLI::App& app, Config& cfg) {
       ->check(CLI::NonNegativeNumber);
 
   // IOR flags not implemented: an error, never silently ignored.
-  add_unsupported(app, "-D", "stonewalling deadline", true);
   add_unsupported(app, "-E", "use existing test file");
   add_unsupported(app, "-z", "random offsets");
-  add_unsupported(app, "-Y", "fsync after every write");
-  add_unsupported(app, "-d", "delay between iterations", true);
   add_unsupported(app, "-g", "intra-test barriers");
+  add_unsupported(app, "-Q", "task-per-node offset for -C", true);
   add_unsupported(app, "-q", "quit on error");
   add_unsupported(app, "-m", "multiple files");
   add_unsupported(app, "-u", "unique directory per file");
   add_unsupported(app, "-x", "single transfer attempt");
-  add_unsupported(app, "-O", "IOR -O option strings", true);
   add_unsupported(app, "-l", "data packet type", true);
   add_unsupported(app, "-j", "outlier threshold", true);
   add_unsupported(app, "-J", "alignment", true);
@@ -87,6 +104,60 @@ void add_options(CLI::App& app, Config& cfg) {
   add_unsupported(app, "-X", "IOR's -Z seed (use -G)", true);
 }
 
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::uint64_t parse_count(const std::string& key, const std::string& value) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+    throw UsageError(fmt::format("-O {}={}: the value is not a whole number; give e.g. -O {}=1", key, value, key));
+  return n;
+}
+
+}  // namespace
+
+void apply_ior_option(Config& cfg, const std::string& key_value) {
+  const auto eq = key_value.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError(fmt::format("-O {}: not of the form key=value; write e.g. -O stoneWallingWearOut=1", key_value));
+  const std::string key = key_value.substr(0, eq);
+  const std::string value = key_value.substr(eq + 1);
+  const std::string k = lower(key);
+  if (k == "stonewallingwearout") {
+    const std::uint64_t n = parse_count(key, value);
+    if (n > 1) throw UsageError(fmt::format("-O {}={}: the value is 0 or 1; give 0 or 1", key, value));
+    cfg.wear_out = n == 1;
+  } else if (k == "stonewallingwearoutiterations") {
+    cfg.wear_out_iterations = parse_count(key, value);
+  } else if (k == "stonewallingstatusfile") {
+    if (value.empty()) throw UsageError(fmt::format("-O {}= is empty; give the status file path", key));
+    cfg.status_file = value;
+  } else {
+    throw UsageError(fmt::format("-O {}: unknown or not implemented key '{}'; ior_like knows stoneWallingWearOut, "
+                                 "stoneWallingWearOutIterations and stoneWallingStatusFile; remove it",
+                                 key_value, key));
+  }
+}
+
+void apply_ior_options(Config& cfg) {
+  for (const auto& given : cfg.ior_options) {
+    // IOR accepts several options in one -O, separated by commas.
+    std::size_t start = 0;
+    while (start <= given.size()) {
+      const auto comma = given.find(',', start);
+      const std::string one = given.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      apply_ior_option(cfg, one);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+}
+
 void validate(const Config& cfg) {
   if (cfg.transfer_bytes > cfg.block_bytes)
     throw UsageError(fmt::format("-t {} is larger than -b {}; a block holds whole transfers; lower -t or raise -b",
@@ -102,6 +173,13 @@ void validate(const Config& cfg) {
   if (cfg.check_write && !cfg.do_write()) throw UsageError("-W checks the write phase, but -r alone skips it; add -w");
   if (cfg.check_read && !cfg.do_read()) throw UsageError("-R checks the read phase, but -w alone skips it; add -r");
   if (cfg.path.empty()) throw UsageError("-o is empty; give the test file path");
+  if (cfg.wear_out && cfg.deadline_s <= 0)
+    throw UsageError("-O stoneWallingWearOut=1 continues after a deadline, but no -D is given; add -D SECONDS");
+  const std::uint64_t per_rank = cfg.layout(1).transfers_per_rank();
+  if (cfg.wear_out_iterations > per_rank)
+    throw UsageError(fmt::format("-O stoneWallingWearOutIterations={} exceeds the {} transfers per rank of -b/-t/-s; "
+                                 "lower it or raise -b or -s",
+                                 cfg.wear_out_iterations, per_rank));
   const BackendRow& row = find_backend(cfg.api);
   const BackendCaps& caps = row.caps;
   auto refuse = [&](const std::string& flag, const std::string& what) {
@@ -112,6 +190,9 @@ void validate(const Config& cfg) {
   if (cfg.backend.odirect && !caps.odirect) refuse("-B/--posix.odirect", "O_DIRECT");
   if (cfg.file_per_process && !caps.file_per_process) refuse("-F", "file per process");
   if (cfg.fsync && !caps.fsync) refuse("-e", "fsync");
+  // MPI_File_sync and H5Fflush are collective: no independent sync per write.
+  if (cfg.fsync_per_write && (!caps.fsync || caps.collective_open))
+    refuse("-Y", "fsync after every write; its sync is collective");
   if (cfg.collective && !caps.collective) refuse("-c", "collective transfers; -a MPIIO or -a HDF5 has them");
   if (!cfg.hints_file.empty() && !caps.hints) refuse("-U", "MPI-IO hints");
   if (cfg.show_hints && !caps.hints) refuse("-H", "MPI-IO hints");
@@ -155,10 +236,12 @@ nlohmann::json to_json(const Config& cfg) {
           {"transfer_size_bytes", cfg.transfer_bytes},
           {"segments", cfg.segments},
           {"iterations", cfg.iterations},
+          {"delay_between_iterations_s", cfg.delay_s},
           {"write", cfg.do_write()},
           {"read", cfg.do_read()},
           {"keep", cfg.keep},
           {"fsync_before_close", cfg.fsync},
+          {"fsync_per_write", cfg.fsync_per_write},
           {"file_per_process", cfg.file_per_process},
           {"check_write", cfg.check_write},
           {"check_read", cfg.check_read},
@@ -168,6 +251,11 @@ nlohmann::json to_json(const Config& cfg) {
           {"odirect", cfg.backend.odirect},
           {"collective", cfg.collective},
           {"collective_timeout_s", cfg.collective_timeout_s},
+          {"deadline_s", cfg.deadline_s > 0 ? nlohmann::json(cfg.deadline_s) : nlohmann::json(nullptr)},
+          {"stonewall_wear_out", cfg.wear_out},
+          {"stonewall_wear_out_iterations",
+           cfg.wear_out_iterations > 0 ? nlohmann::json(cfg.wear_out_iterations) : nlohmann::json(nullptr)},
+          {"stonewall_status_file", cfg.status_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.status_file)},
           {"hints_file", cfg.hints_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.hints_file)},
           {"mpiio",
            {{"hints_file", cfg.backend.mpiio.hints_file.empty() ? nlohmann::json(nullptr)

@@ -20,10 +20,12 @@ struct Config {
   std::uint64_t transfer_bytes = 256ull << 10;  ///< -t (IOR default 256k)
   std::uint64_t segments = 1;                ///< -s
   int iterations = 1;                        ///< -i
+  double delay_s = 0;                        ///< -d: seconds of idle between iterations
   bool write = false;                        ///< -w
   bool read = false;                         ///< -r
   bool keep = false;                         ///< -k
   bool fsync = false;                        ///< -e: fsync before close, inside the timed span
+  bool fsync_per_write = false;              ///< -Y: fsync after every write transfer, inside its latency
   bool file_per_process = false;             ///< -F
   bool check_write = false;                  ///< -W
   bool check_read = false;                   ///< -R
@@ -38,6 +40,14 @@ struct Config {
   /// Backend options given on the command line, by flag ("--hdf5.noFill"),
   /// with the prefix that owns them; filled after parsing, checked by validate().
   std::vector<std::pair<std::string, std::string>> given_backend_options;
+  /// -D: seconds after a phase's open at which each rank stops issuing
+  /// transfers (IOR's stonewalling deadline); 0: none.
+  double deadline_s = 0;
+  /// -O key=value strings as given; applied by apply_ior_options().
+  std::vector<std::string> ior_options;
+  bool wear_out = false;                      ///< -O stoneWallingWearOut=1
+  std::uint64_t wear_out_iterations = 0;      ///< -O stoneWallingWearOutIterations=N: transfers per rank a read does
+  std::string status_file;                    ///< -O stoneWallingStatusFile=F
   double progress_interval_s = 5.0;
   /// --collective-timeout: seconds one collective MPI-IO/HDF5 call may take
   /// before the job is aborted as stuck (0: never).
@@ -56,6 +66,13 @@ struct Config {
 
 /// Registers every option (and the IOR flags we refuse) on `app`.
 void add_options(CLI::App& app, Config& cfg);
+
+/// Applies one IOR "-O key=value" string to `cfg` (keys case-insensitive, as
+/// IOR). Throws UsageError naming an unknown key or a bad value.
+void apply_ior_option(Config& cfg, const std::string& key_value);
+
+/// After parsing: applies cfg.ior_options in order; throws UsageError.
+void apply_ior_options(Config& cfg);
 
 /// After parsing: records which backend options were given (by prefix).
 void note_given_options(const CLI::App& app, Config& cfg);

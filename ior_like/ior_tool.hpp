@@ -15,6 +15,7 @@ class IorTool final : public Tool {
   }
   void validate() override {
     if (app_ != nullptr) note_given_options(*app_, cfg_);
+    apply_ior_options(cfg_);
     ior_like::validate(cfg_);
   }
   nlohmann::json config_json() const override { return to_json(cfg_); }

@@ -1,5 +1,6 @@
 #include "phase_io.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 
@@ -18,8 +19,8 @@ class PhaseRun {
         lockstep_(io.request.collective && io.file_comm.size() > 1) {}
 
   PhaseTimes run() {
-    const std::uint64_t t_open = now_ns();
-    std::uint64_t opened = 0;
+    t_open_ = now_ns();
+    if (io_.deadline_s > 0) deadline_ns_ = t_open_ + static_cast<std::uint64_t>(io_.deadline_s * 1e9);
     std::unique_ptr<FileHandle> fh;
     if (caps_.collective_open) {
       // Its own step: after it, every rank holds a handle or every rank
@@ -29,36 +30,92 @@ class PhaseRun {
       ctx_.step([&] {
         const WatchedCall watched(io_.watchdog, "the collective open");
         fh = io_.backend.open(io_.file_comm, io_.request);
-        opened = now_ns();
+        opened_ns_ = now_ns();
       });
     }
+    if (io_.wear_out && deadline_ns_ != 0 && !lockstep_) return run_with_wear_out(fh);
     std::optional<CollectiveStop> stop;
     if (lockstep_) stop.emplace(io_.file_comm);  // collective: before the step's local code
     ctx_.step([&] {
-      if (!fh) fh = io_.backend.open(io_.file_comm, io_.request);
-      times_.facts = fh->facts();
-      last_ = now_ns();
-      times_.open = {ns_to_s(t_open), ns_to_s(opened != 0 ? opened : last_)};
-      transfer_loop(*fh, stop ? &*stop : nullptr);
+      open_local(fh);
+      transfer_loop(*fh, stop ? &*stop : nullptr, 0, io_.transfers, deadline_ns_);
+      mark_stonewall();
+      times_.io = {ns_to_s(t_open_end_), ns_to_s(last_)};
       finish(*fh);
-      times_.total = {ns_to_s(t_open), times_.close.end_s};
+      times_.total = {ns_to_s(t_open_), times_.close.end_s};
       if (failure_) std::rethrow_exception(failure_);
     });
     return times_;
   }
 
  private:
-  void transfer_loop(FileHandle& fh, CollectiveStop* stop) {
-    const std::uint64_t io_start = last_;
-    std::uint64_t done = 0;
+  enum class LoopEnd { kCount, kDeadline, kStopped };
+
+  void open_local(std::unique_ptr<FileHandle>& fh) {
+    if (!fh) fh = io_.backend.open(io_.file_comm, io_.request);
+    times_.facts = fh->facts();
+    last_ = now_ns();
+    t_open_end_ = last_;
+    times_.open = {ns_to_s(t_open_), ns_to_s(opened_ns_ != 0 ? opened_ns_ : last_)};
+  }
+
+  void mark_stonewall() {
+    times_.stonewall_transfers = times_.transfers_done;
+    times_.stonewall = {ns_to_s(t_open_), ns_to_s(last_)};
+    times_.wear_out = {ns_to_s(last_), ns_to_s(last_)};
+  }
+
+  // Independent transfers with wear-out: step 1 runs to the deadline (a
+  // signal does not fail it, so the handle still closes in step 2); between
+  // the steps all ranks agree on the largest count (and on whether anyone
+  // stopped for another reason); step 2 continues to that count, then
+  // fsync and close. The agreement is the only collective added to the
+  // phase: no per-transfer cost.
+  PhaseTimes run_with_wear_out(std::unique_ptr<FileHandle>& fh) {
+    bool stopped = false;
+    ctx_.step_keeping_interrupt([&] {
+      open_local(fh);
+      stopped = transfer_loop(*fh, nullptr, 0, io_.transfers, deadline_ns_) == LoopEnd::kStopped || failure_ != nullptr;
+      mark_stonewall();
+    });
+    const std::uint64_t target = ctx_.comm.allreduce_max(times_.transfers_done);
+    const bool anyone_stopped = ctx_.comm.allreduce_max(std::uint64_t{stopped ? 1u : 0u}) != 0;
+    ctx_.step([&] {
+      const std::uint64_t stonewall_ns = last_;
+      // The tail has no deadline (a rank that did nothing before it still
+      // catches up).
+      if (!anyone_stopped) transfer_loop(*fh, nullptr, times_.transfers_done, std::min(target, io_.transfers), 0);
+      times_.wear_out = {ns_to_s(stonewall_ns), ns_to_s(last_)};
+      times_.io = {ns_to_s(t_open_end_), ns_to_s(last_)};
+      finish(*fh);
+      times_.total = {ns_to_s(t_open_), times_.close.end_s};
+      if (failure_) std::rethrow_exception(failure_);
+    });
+    return times_;
+  }
+
+  // Transfers [from, to) unless stopped. `deadline_ns` (0: none) is
+  // checked against the clock read after the previous transfer, so it
+  // costs one comparison per transfer.
+  LoopEnd transfer_loop(FileHandle& fh, CollectiveStop* stop, std::uint64_t from, std::uint64_t to,
+                        std::uint64_t deadline_ns) {
+    LoopEnd end = LoopEnd::kCount;
     const char* call = io_.request.mode == OpenMode::kWrite ? "a collective write" : "a collective read";
-    for (std::uint64_t i = 0; i < io_.transfers; ++i) {
+    for (std::uint64_t i = from; i < to; ++i) {
       const WatchedCall watched(stop != nullptr ? io_.watchdog : nullptr, call);
+      const bool past_deadline = deadline_ns != 0 && last_ >= deadline_ns;
       if (stop != nullptr) {
         // Everyone leaves before the same transfer, or nobody does.
-        if (stop->stop_before_next(failure_ != nullptr || ctx_.stop_requested(last_))) break;
+        if (stop->stop_before_next(failure_ != nullptr || past_deadline || ctx_.stop_requested(last_))) {
+          end = deadline_ns != 0 ? LoopEnd::kDeadline : LoopEnd::kStopped;
+          break;
+        }
+      } else if (past_deadline) {
+        end = LoopEnd::kDeadline;
+        break;
       } else if (ctx_.stop_requested(last_)) {
         tell_others();
+        end = LoopEnd::kStopped;
         break;
       }
       const std::size_t size = failure_ ? 0 : io_.transfer_bytes;
@@ -75,15 +132,17 @@ class PhaseRun {
       if (size == 0) continue;
       latency_.record(now - last_);
       last_ = now;
-      done += size;
       ++times_.transfers_done;
-      if (io_.progress) io_.progress(done, now);
+      if (io_.progress) io_.progress(times_.transfers_done * io_.transfer_bytes, now);
     }
     if (stop != nullptr) {
       const WatchedCall watched(io_.watchdog, call);
       stop->finish();
     }
-    times_.io = {ns_to_s(io_start), ns_to_s(last_)};
+    // In lockstep an agreed stop that fails nothing was the deadline (a
+    // failure or a signal fails the step); only ranks past it say so.
+    if (end == LoopEnd::kDeadline) times_.deadline_hit = stop == nullptr || last_ >= deadline_ns;
+    return end;
   }
 
   // fsync and close: with a collective open every rank calls both whatever
@@ -129,6 +188,10 @@ class PhaseRun {
   const BackendCaps caps_;
   const bool lockstep_;
   PhaseTimes times_;
+  std::uint64_t t_open_ = 0;
+  std::uint64_t t_open_end_ = 0;
+  std::uint64_t opened_ns_ = 0;  // end of a collective open's library call (0: local open)
+  std::uint64_t deadline_ns_ = 0;  // 0: no deadline
   std::uint64_t last_ = 0;
   std::exception_ptr failure_;
 };

@@ -34,6 +34,12 @@ struct PhaseTimes {
   Interval total;  ///< open start .. close end: the headline span
   Interval open, io, fsync, close;
   std::uint64_t transfers_done = 0;  ///< transfers this rank completed
+  /// The stonewall: where this rank's main loop ended (at the -D deadline,
+  /// or after all its transfers when the deadline was not reached).
+  std::uint64_t stonewall_transfers = 0;
+  bool deadline_hit = false;  ///< the loop ended because of the deadline
+  Interval stonewall;         ///< open start .. the stonewall
+  Interval wear_out;          ///< the stonewall .. end of the wear-out transfers (empty without)
   nlohmann::json facts;              ///< the handle's facts() after open (null when none)
 };
 
@@ -41,7 +47,7 @@ struct PhaseIo {
   IoBackend& backend;
   const Comm& file_comm;  ///< all ranks for a shared file, MPI_COMM_SELF for -F
   OpenRequest request;
-  std::uint64_t transfers = 0;  ///< per rank, the same on every rank
+  std::uint64_t transfers = 0;  ///< per rank: the most this rank does
   std::size_t transfer_bytes = 0;
   bool fsync = false;           ///< -e (writes only)
   /// Does transfer `index` through `fh`, moving `size` bytes (0 for a
@@ -52,6 +58,14 @@ struct PhaseIo {
   /// Armed around every collective library call (open, collective
   /// transfers, fsync, close); null: not watched.
   CollectiveWatchdog* watchdog = nullptr;
+  /// -D: seconds after this rank's open start at which it stops issuing
+  /// transfers; 0: no deadline. Collective transfers stop on the same index
+  /// everywhere (the deadline is one more stop wish).
+  double deadline_s = 0;
+  /// Wear-out (independent transfers): after the deadline, ranks agree on
+  /// the largest count done (COLLECTIVE over ctx.comm, between two steps)
+  /// and every rank continues up to it, so all do the same count.
+  bool wear_out = false;
 };
 
 /// COLLECTIVE over ctx.comm (and io.file_comm). Runs the phase and returns

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <memory>
 
@@ -12,6 +14,7 @@
 #include "backends/backends.hpp"
 #include "hints.hpp"
 #include "phase_io.hpp"
+#include "stonewall_status.hpp"
 #include "pfsbench/aligned_buffer.hpp"
 #include "pfsbench/cli.hpp"
 #include "pfsbench/dio_align.hpp"
@@ -32,7 +35,17 @@
 namespace pfsbench::ior_like {
 namespace {
 
-enum SpanIndex { kTotal, kOpen, kIo, kFsync, kClose, kSpanCount };
+enum SpanIndex { kTotal, kOpen, kIo, kFsync, kClose, kStonewall, kWearOut, kSpanCount };
+
+// Transfer counts of one phase over all ranks (from one all-reduce).
+struct PhaseCounts {
+  std::vector<std::uint64_t> per_rank;  ///< transfers each rank did, by rank
+  std::uint64_t transfers = 0;          ///< all ranks
+  std::uint64_t stonewall_transfers = 0;  ///< all ranks, at their stonewall
+  std::uint64_t stonewall_min = 0, stonewall_max = 0;
+  std::uint64_t min = 0, max = 0;
+  bool deadline_hit = false;  ///< some rank stopped at the deadline
+};
 
 class Runner {
  public:
@@ -45,13 +58,15 @@ class Runner {
       watchdog_.emplace(cfg_.collective_timeout_s, [this](const char* call, double waited_s) { on_stuck(call, waited_s); });
     try {
       for (int it = 0; it < cfg_.iterations; ++it) {
+        if (it > 0) idle(cfg_.delay_s);
         if (cfg_.do_write()) {
           data_phase(OpenMode::kWrite, it);
-          if (cfg_.check_write) verify_pass("write_check", comm_.rank(), it);
+          if (cfg_.check_write) verify_pass("write_check", comm_.rank(), it, last_transfers_);
         }
         if (cfg_.do_read()) {
           data_phase(OpenMode::kRead, it);
-          if (cfg_.check_read) verify_pass("read_check", sources_[static_cast<std::size_t>(comm_.rank())], it);
+          if (cfg_.check_read)
+            verify_pass("read_check", sources_[static_cast<std::size_t>(comm_.rank())], it, last_transfers_);
         }
         if (!cfg_.keep && cfg_.do_write()) ctx_.step([&] { remove_created(); });
       }
@@ -68,6 +83,16 @@ class Runner {
   }
 
  private:
+  // -d: every rank idles on its own clock (the next phase's barrier lines
+  // them up again); a signal ends the wait at once and the next step turns
+  // it into exit 4.
+  static void idle(double seconds) {
+    if (seconds <= 0) return;
+    const std::uint64_t end = now_ns() + static_cast<std::uint64_t>(seconds * 1e9);
+    const timespec slice{0, 10'000'000};
+    while (now_ns() < end && !interrupt_requested()) nanosleep(&slice, nullptr);
+  }
+
   // Everything that can be refused before any I/O, agreed on by all ranks.
   void prepare() {
     ctx_.step([&] {
@@ -87,6 +112,7 @@ class Runner {
       buffer_ = AlignedBuffer(cfg_.transfer_bytes, align);
     });
     if (be_.caps().hints) load_hints();
+    if (!cfg_.status_file.empty() && !cfg_.do_write()) load_status();
     // Whose data each rank reads.
     int shift = 0;
     if (cfg_.read_order() == ReadOrder::kShift) {
@@ -136,6 +162,18 @@ class Runner {
     });
     comm_.bcast(shared);
     hints_ = nlohmann::json::parse(shared).get<std::map<std::string, std::string>>();
+  }
+
+  // Rank 0 reads the status file and shares the count, inside a step: a
+  // missing or corrupt file is one agreed usage error on every rank, before
+  // any I/O (IOR's rank 0 returned alone and the others hung).
+  void load_status() {
+    std::uint64_t count = 0;
+    ctx_.step([&] {
+      if (comm_.is_root()) count = read_status_file(cfg_.status_file, layout_.transfers_per_rank());
+    });
+    comm_.bcast(count);
+    status_count_ = count;
   }
 
   // On the watchdog thread, while this rank's main thread is blocked in a
@@ -202,27 +240,82 @@ class Runner {
     hist_.clear();
     Progress progress(ctx_.verbose_root(), fmt::format("{} iteration {}/{}", name, iteration + 1, cfg_.iterations),
                       layout_.bytes_per_rank(), "bytes", cfg_.progress_interval_s);
-    PhaseIo io{be_, file_comm(), open_request(file, mode, data_rank), layout_.transfers_per_rank(),
+    PhaseIo io{be_, file_comm(), open_request(file, mode, data_rank), planned_transfers(writing, data_rank),
                cfg_.transfer_bytes, cfg_.fsync, {}, [&](std::uint64_t done, std::uint64_t now) {
                  progress.update(done, now);
                }};
+    io.deadline_s = cfg_.deadline_s;
+    io.wear_out = cfg_.wear_out;
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
       const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
-      if (writing)
+      if (writing) {
         fh.write_at(size ? pbuf.prepare(off).data() : buffer_.data(), size, off);
-      else
+        if (cfg_.fsync_per_write && size != 0) fh.fsync();  // -Y: inside this transfer's latency
+      } else
         fh.read_at(buffer_.data(), size, off);
     };
     io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
     current_file_ = file;
     comm_.barrier();  // phases start together, as in IOR
     const PhaseTimes t = run_phase_io(ctx_, io, hist_);
-    const Interval local[kSpanCount] = {t.total, t.open, t.io, t.fsync, t.close};
+    last_transfers_ = t.transfers_done;
+    const Interval local[kSpanCount] = {t.total, t.open, t.io, t.fsync, t.close, t.stonewall, t.wear_out};
     const std::vector<SpanStats> spans = reduce_spans(comm_, local, ctx_.clock);
+    const PhaseCounts counts = reduce_counts(t);
+    if (writing) {
+      written_counts_ = counts.per_rank;
+      // Every rank holds at least this many transfers of its data (all
+      // the same with wear-out or collective transfers).
+      if (!cfg_.status_file.empty()) ctx_.step([&] {
+        if (comm_.is_root()) write_status_file(cfg_.status_file, counts.min);
+      });
+    }
     reduce_histogram_to_root(comm_, hist_);
     if (!comm_.is_root()) return;
     if (cfg_show_hints_once(t.facts)) print_hints(t.facts);
-    record_phase(name, iteration, spans, t.facts);
+    record_phase(name, iteration, spans, t.facts, counts);
+  }
+
+  // How many transfers a rank does in a phase: a write, all of -b/-s (less
+  // if the deadline stops it); a read, what is on disk: the count the write
+  // phase of this run left for that data, else -O
+  // stoneWallingWearOutIterations, else the status file's count, else all.
+  std::uint64_t planned_transfers(bool writing, int data_rank) const {
+    const std::uint64_t all = layout_.transfers_per_rank();
+    if (writing) return all;
+    std::uint64_t n = all;
+    if (!written_counts_.empty())
+      // Collective transfers on a shared file must run the same count on
+      // every rank (they do: the write stopped on one index everywhere).
+      n = cfg_.collective && !cfg_.file_per_process
+              ? *std::min_element(written_counts_.begin(), written_counts_.end())
+              : written_counts_[static_cast<std::size_t>(data_rank)];
+    else if (status_count_) n = *status_count_;
+    if (cfg_.wear_out_iterations > 0) n = std::min(n, cfg_.wear_out_iterations);
+    return n;
+  }
+
+  // COLLECTIVE: one all-reduce of every rank's counts.
+  PhaseCounts reduce_counts(const PhaseTimes& t) const {
+    const auto ranks = static_cast<std::size_t>(layout_.ranks);
+    const auto me = static_cast<std::size_t>(comm_.rank());
+    std::vector<std::uint64_t> v(2 * ranks + 1, 0);
+    v[me] = t.transfers_done;
+    v[ranks + me] = t.stonewall_transfers;
+    v[2 * ranks] = t.deadline_hit ? 1 : 0;
+    comm_.allreduce_sum(v);
+    PhaseCounts c;
+    c.per_rank.assign(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(ranks));
+    const auto sw_begin = v.begin() + static_cast<std::ptrdiff_t>(ranks);
+    const auto sw_end = sw_begin + static_cast<std::ptrdiff_t>(ranks);
+    for (std::uint64_t n : c.per_rank) c.transfers += n;
+    for (auto it = sw_begin; it != sw_end; ++it) c.stonewall_transfers += *it;
+    c.min = *std::min_element(c.per_rank.begin(), c.per_rank.end());
+    c.max = *std::max_element(c.per_rank.begin(), c.per_rank.end());
+    c.stonewall_min = *std::min_element(sw_begin, sw_end);
+    c.stonewall_max = *std::max_element(sw_begin, sw_end);
+    c.deadline_hit = v[2 * ranks] != 0;
+    return c;
   }
 
   // Definitions (DESIGN.md, as IOR):
@@ -236,12 +329,12 @@ class Runner {
   //  metadata_duration_s   = open + fsync + close spans: for HDF5 the file and
   //                          dataset create/open, flush and close (h5bench's split)
   void record_phase(const char* name, int iteration, const std::vector<SpanStats>& spans,
-                    const nlohmann::json& facts) {
+                    const nlohmann::json& facts, const PhaseCounts& counts) {
     const bool writing = std::string_view(name) == "write";
     Phase p;
     p.name = name;
     p.iteration = iteration;
-    p.ops = layout_.transfers_per_rank() * static_cast<std::uint64_t>(layout_.ranks);
+    p.ops = counts.transfers;
     p.bytes = p.ops * cfg_.transfer_bytes;
     p.duration_s = spans[kTotal].span_s();
     p.bandwidth_bytes_per_s = rate(static_cast<double>(p.bytes), p.duration_s);
@@ -269,9 +362,38 @@ class Runner {
         {"close_duration_s", spans[kClose].span_s()},
         {"metadata_duration_s", spans[kOpen].span_s() + fsync_s + spans[kClose].span_s()},
         {"backend", facts},
+        {"transfers_per_rank", {{"min", counts.min}, {"max", counts.max}}},
+        {"stonewall", stonewall_json(spans, counts)},
     };
     if (ctx_.verbose_root()) print_row(p);
     ctx_.add_phase(std::move(p));
+  }
+
+  // Definitions (README, ior_like): the stonewall is where each rank's main
+  // loop ended (the -D deadline, or its last transfer if it finished first).
+  //  stonewall_duration_s = latest stonewall - earliest open start
+  //  bytes_at_stonewall   = all ranks' bytes done at their stonewall
+  //  stonewall_bandwidth_bytes_per_s = bytes_at_stonewall / stonewall_duration_s:
+  //                         an AGGREGATE over ranks, not IOR's per-process
+  //                         "Stonewall(MiB)" column
+  //  wear_out_duration_s  = latest end of the wear-out transfers - earliest stonewall
+  nlohmann::json stonewall_json(const std::vector<SpanStats>& spans, const PhaseCounts& counts) {
+    if (cfg_.deadline_s <= 0) return nullptr;
+    const double sw_s = spans[kStonewall].span_s();
+    const std::uint64_t sw_bytes = counts.stonewall_transfers * cfg_.transfer_bytes;
+    if (cfg_.wear_out && counts.stonewall_max > 2 * counts.stonewall_min)
+      ctx_.warn(fmt::format("stonewalling wear-out is unbalanced: ranks had done between {} and {} transfers at the "
+                            "deadline (more than 2x apart), so the slowest ranks wore out for {:.3f} s after it; "
+                            "the headline includes that tail, the stonewall figures do not",
+                            counts.stonewall_min, counts.stonewall_max, spans[kWearOut].span_s()));
+    return {{"deadline_s", cfg_.deadline_s},
+            {"deadline_hit", counts.deadline_hit},
+            {"wear_out", cfg_.wear_out},
+            {"transfers_at_stonewall", {{"min", counts.stonewall_min}, {"max", counts.stonewall_max}}},
+            {"bytes_at_stonewall", sw_bytes},
+            {"stonewall_duration_s", sw_s},
+            {"stonewall_bandwidth_bytes_per_s", number_or_null(rate(static_cast<double>(sw_bytes), sw_s))},
+            {"wear_out_duration_s", cfg_.wear_out ? nlohmann::json(spans[kWearOut].span_s()) : nlohmann::json(nullptr)}};
   }
 
   bool cfg_show_hints_once(const nlohmann::json& facts) {
@@ -289,15 +411,15 @@ class Runner {
   }
 
   // Reads back `data_rank`'s data through the backend and checks it against
-  // the pattern, timed apart from the phase it checks.
-  void verify_pass(const char* name, int data_rank, int iteration) {
+  // the pattern, timed apart from the phase it checks: the `transfers`
+  // this rank moved in that phase (fewer than -b/-s after a deadline).
+  void verify_pass(const char* name, int data_rank, int iteration, std::uint64_t transfers) {
     const std::string file = data_file(cfg_.path, cfg_.file_per_process, data_rank);
     const DataPattern pattern(pattern_seed(data_rank));
     const std::size_t xfer = cfg_.transfer_bytes;
     RankMismatch mine;
     std::uint64_t checked = 0;
-    PhaseIo io{be_, file_comm(), open_request(file, OpenMode::kRead, data_rank), layout_.transfers_per_rank(), xfer,
-               false, {}, {}};
+    PhaseIo io{be_, file_comm(), open_request(file, OpenMode::kRead, data_rank), transfers, xfer, false, {}, {}};
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
       const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
       fh.read_at(buffer_.data(), size, off);
@@ -401,6 +523,9 @@ class Runner {
   LatencyHistogram hist_;
   std::string my_file_;
   bool i_create_ = false;
+  std::vector<std::uint64_t> written_counts_;  // by rank: transfers of the last write phase
+  std::optional<std::uint64_t> status_count_;  // from -O stoneWallingStatusFile (read-only runs)
+  std::uint64_t last_transfers_ = 0;            // this rank's transfers in the last data phase
 };
 
 }  // namespace

@@ -98,7 +98,7 @@ TEST(Config, BadSizesNameTheOption) {
 }
 
 TEST(Config, UnimplementedIorFlagsAreRefusedNotIgnored) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"-m"}, {"-D", "30"}, {"-z"}, {"-O", "x=1"}, {"-v"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"-m"}, {"-z"}, {"-E"}, {"-T", "5"}, {"-v"}, {"-Q", "1"}, {"-g"}, {"-N", "2"}, {"-q"}}) {
     try {
       parse(args);
       ADD_FAILURE() << "accepted " << args[0];
