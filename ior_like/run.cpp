@@ -14,7 +14,7 @@
 #include "backends/backends.hpp"
 #include "hints.hpp"
 #include "phase_io.hpp"
-#include "stonewall_status.hpp"
+#include "pfsbench/stonewall_status.hpp"
 #include "pfsbench/aligned_buffer.hpp"
 #include "pfsbench/cli.hpp"
 #include "pfsbench/dio_align.hpp"
@@ -167,13 +167,12 @@ class Runner {
   // Rank 0 reads the status file and shares the count, inside a step: a
   // missing or corrupt file is one agreed usage error on every rank, before
   // any I/O (IOR's rank 0 returned alone and the others hung).
-  void load_status() {
-    std::uint64_t count = 0;
-    ctx_.step([&] {
-      if (comm_.is_root()) count = read_status_file(cfg_.status_file, layout_.transfers_per_rank());
-    });
-    comm_.bcast(count);
-    status_count_ = count;
+  void load_status() { status_count_ = load_status_count(ctx_, cfg_.status_file, status_use()); }
+
+  StatusFileUse status_use() const {
+    return {"-O stoneWallingStatusFile", "transfers",
+            fmt::format("run the write phase first with -O stoneWallingStatusFile={}", cfg_.status_file),
+            layout_.transfers_per_rank(), "this run's -b/-t/-s"};
   }
 
   // On the watchdog thread, while this rank's main thread is blocked in a
@@ -266,9 +265,7 @@ class Runner {
       written_counts_ = counts.per_rank;
       // Every rank holds at least this many transfers of its data (all
       // the same with wear-out or collective transfers).
-      if (!cfg_.status_file.empty()) ctx_.step([&] {
-        if (comm_.is_root()) write_status_file(cfg_.status_file, counts.min);
-      });
+      if (!cfg_.status_file.empty()) store_status_count(ctx_, cfg_.status_file, status_use(), counts.min);
     }
     reduce_histogram_to_root(comm_, hist_);
     if (!comm_.is_root()) return;

@@ -4,6 +4,7 @@
 // implemented is refused with a usage error, never ignored.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "layout.hpp"
+
+#include "pfsbench/stonewall_status.hpp"
 
 namespace pfsbench::mdtest_like {
 
@@ -69,5 +72,11 @@ void add_options(CLI::App& app, Config& cfg);
 void validate(Config& cfg, int ranks);
 /// Every resolved parameter, units in names.
 nlohmann::json config_json(const Config& cfg);
+
+/// How mdtest_like's -x uses the shared stonewall status file (the bound
+/// against -n/-I/... is checked by the caller, with mdtest's wording).
+inline StatusFileUse status_file_use() {
+  return {"-x", "items", "run the create phase (-C, with -W) with the same -x first", std::numeric_limits<std::uint64_t>::max(), ""};
+}
 
 }  // namespace pfsbench::mdtest_like

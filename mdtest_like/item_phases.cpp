@@ -21,7 +21,7 @@
 #include "op_recorder.hpp"
 #include "pfsbench/progress.hpp"
 #include "pfsbench/signals.hpp"
-#include "stonewall_status.hpp"
+#include "pfsbench/stonewall_status.hpp"
 #include "timed_phase.hpp"
 
 namespace pfsbench::mdtest_like {
@@ -258,7 +258,7 @@ void Iteration::item_phase(ItemKind kind, Op op) {
                                                                          : 0;
   finish_phase(ctx_, ph.rec, ph.name, st_.iteration, {ph.done, ph.done * bytes_per_item}, std::move(details));
   if (op == Op::kCreate && !cfg_.status_file.empty())
-    store_status_count(ctx_, cfg_.status_file, st_.items[kind_index(kind)]);
+    store_status_count(ctx_, cfg_.status_file, status_file_use(), st_.items[kind_index(kind)]);
 }
 
 void Iteration::prepare_item_dirs(ItemPhase& ph) {

@@ -13,7 +13,7 @@
 #include "iteration.hpp"
 #include "pfsbench/error.hpp"
 #include "safe_fs.hpp"
-#include "stonewall_status.hpp"
+#include "pfsbench/stonewall_status.hpp"
 
 namespace pfsbench::mdtest_like {
 
@@ -32,7 +32,7 @@ namespace {
 /// the layout on every rank alike).
 std::uint64_t items_for_later_phases(RunContext& ctx, const Config& cfg) {
   if (cfg.status_file.empty() || cfg.create) return cfg.layout.items_per_rank;
-  const std::uint64_t count = load_status_count(ctx, cfg.status_file, "-x");
+  const std::uint64_t count = load_status_count(ctx, cfg.status_file, status_file_use());
   ctx.step([&] {
     if (count > cfg.layout.items_per_rank)
       throw UsageError(fmt::format("-x {} holds {} items per rank, more than the {} of this run's -n/-I/-z/-b/-L: "

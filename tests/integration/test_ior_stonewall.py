@@ -255,7 +255,8 @@ class StonewallErrors(unittest.TestCase):
                 status = os.path.join(d, "nothere")
                 r = self.run_refused(["-r", "-o", os.path.join(d, "f"), "-O", f"stoneWallingStatusFile={status}"], d,
                                      np)
-                self.assertIn(f"cannot read the stonewalling status file {status}", r.stderr)
+                self.assertIn(f"-O stoneWallingStatusFile {status}: cannot use the stonewall status file, it cannot "
+                              "be read", r.stderr)
                 self.assertIn("No such file", r.stderr)
                 self.assertEqual(r.doc["status"], "failed")
                 self.assertEqual(r.doc["phases"], [])
@@ -269,7 +270,8 @@ class StonewallErrors(unittest.TestCase):
                     f.write(text)
                 r = self.run_refused(["-r", "-b", "64k", "-t", "1k", "-o", os.path.join(d, "f"), "-O",
                                       f"stoneWallingStatusFile={status}"], d, 4)
-                expected = "says 99999999 transfers" if text.startswith("9") else "does not hold one transfer count"
+                expected = ("says 99999999 transfers per rank, more than the 64 of this run's -b/-t/-s"
+                            if text.startswith("9") else "it must hold one count of transfers per rank")
                 self.assertIn(expected, r.stderr)
                 self.assertEqual(r.doc["phases"], [])
                 self.assertEqual(sorted(os.listdir(d)), ["e.json", "status"], "nothing written")

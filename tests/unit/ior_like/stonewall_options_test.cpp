@@ -7,7 +7,7 @@
 
 #include "config.hpp"
 #include "pfsbench/error.hpp"
-#include "stonewall_status.hpp"
+#include "pfsbench/stonewall_status.hpp"
 
 namespace pfsbench::ior_like {
 namespace {
@@ -89,34 +89,6 @@ TEST(StonewallOptions, ConfigRecordsThem) {
   EXPECT_TRUE(j["stonewall_wear_out"].get<bool>());
   EXPECT_TRUE(j["stonewall_status_file"].is_null());
   EXPECT_TRUE(to_json(parse({}))["deadline_s"].is_null());
-}
-
-TEST(StatusFile, ParsesIorsFormat) {
-  EXPECT_EQ(parse_status_text("537889\n", "f", 1000000), 537889u);
-  EXPECT_EQ(parse_status_text("  12 ", "f", 12), 12u);
-  EXPECT_EQ(parse_status_text("0", "f", 12), 0u);
-}
-
-TEST(StatusFile, RefusesCorruptText) {
-  for (const char* text : {"", "\n", "12x", "x12", "1 2", "-3", "99999999999999999999999"})
-    EXPECT_THROW(parse_status_text(text, "f", 1000), UsageError) << "'" << text << "'";
-}
-
-TEST(StatusFile, RefusesACountAboveTheLayout) {
-  try {
-    parse_status_text("13", "/r/st", 12);
-    FAIL() << "no UsageError";
-  } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("/r/st says 13 transfers"), std::string::npos) << e.what();
-  }
-}
-
-TEST(StatusFile, WriteThenReadRoundTrips) {
-  const std::string path = ::testing::TempDir() + "pfsbench_status_roundtrip";
-  write_status_file(path, 4277);
-  EXPECT_EQ(read_status_file(path, 5000), 4277u);
-  std::remove(path.c_str());
-  EXPECT_THROW(read_status_file(path, 5000), UsageError);  // missing now
 }
 
 }  // namespace

@@ -1,13 +1,13 @@
 // The stonewall status file's content: mdtest's and IOR's one integer, and
 // everything else refused with a reason (the collective load is tested end
 // to end in tests/integration/test_mdtest_like_io500.py).
-#include "stonewall_status.hpp"
+#include "pfsbench/stonewall_status.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace pfsbench::mdtest_like {
+namespace pfsbench {
 namespace {
 
 TEST(StatusCount, AcceptsOneIntegerWithWhitespace) {
@@ -52,4 +52,4 @@ TEST(StatusCount, FormatRoundTrips) {
 }
 
 }  // namespace
-}  // namespace pfsbench::mdtest_like
+}  // namespace pfsbench

@@ -1,4 +1,4 @@
-#include "stonewall_status.hpp"
+#include "pfsbench/stonewall_status.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -11,7 +11,7 @@
 #include "pfsbench/fs.hpp"
 #include "pfsbench/unique_fd.hpp"
 
-namespace pfsbench::mdtest_like {
+namespace pfsbench {
 
 namespace {
 
@@ -63,39 +63,41 @@ std::optional<std::uint64_t> parse_status_count(std::string_view text, std::stri
 
 std::string format_status_count(std::uint64_t count) { return fmt::format("{}\n", count); }
 
-std::uint64_t load_status_count(RunContext& ctx, const std::string& path, const std::string& flag) {
+std::uint64_t load_status_count(RunContext& ctx, const std::string& path, const StatusFileUse& use) {
   std::uint64_t count = 0;
   ctx.step([&] {
     if (!ctx.comm.is_root()) return;
     std::string text, why;
-    const std::string what = fmt::format("{} {}: cannot use the stonewall status file", flag, path);
-    const std::string todo =
-        fmt::format("run the create phase (-C, with -W) with the same {} first, or give the right path", flag);
+    const std::string what = fmt::format("{} {}: cannot use the stonewall status file", use.option, path);
+    const std::string todo = fmt::format("{}, or give the right path", use.writer);
     if (read_head(path, text) < 0)
       throw UsageError(fmt::format("{}, it cannot be read ({}); {}", what, errno_text(errno), todo));
     if (text.size() > kMaxStatusFileBytes) {
       why = fmt::format("it is longer than {} bytes", kMaxStatusFileBytes);
     } else if (auto v = parse_status_count(text, why)) {
-      count = *v;
-      return;
+      if (*v <= use.max) {
+        count = *v;
+        return;
+      }
+      why = fmt::format("it says {} {} per rank, more than the {} of {}", *v, use.unit, use.max, use.max_what);
     }
-    throw UsageError(fmt::format("{}, {} (it must hold one count of items per rank, as mdtest -x writes); {}",
-                                 what, why, todo));
+    throw UsageError(fmt::format("{}, {} (it must hold one count of {} per rank); {}", what, why, use.unit, todo));
   });
   ctx.comm.bcast(count);
   return count;
 }
 
-void store_status_count(RunContext& ctx, const std::string& path, std::uint64_t count) {
+void store_status_count(RunContext& ctx, const std::string& path, const StatusFileUse& use, std::uint64_t count) {
   ctx.step([&] {
     if (!ctx.comm.is_root()) return;
     try {
       write_file_atomic(path, format_status_count(count));
     } catch (const IoError& e) {  // its hint speaks of the result document
       throw IoError(e.op(), e.path(), e.error_number(), 0, -1, -1,
-                    "cannot write the -x stonewall status file: its directory must exist and be writable");
+                    fmt::format("cannot write the {} stonewall status file: its directory must exist and be writable",
+                                use.option));
     }
   });
 }
 
-}  // namespace pfsbench::mdtest_like
+}  // namespace pfsbench
