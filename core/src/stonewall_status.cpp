@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <span>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 
 #include "pfsbench/error.hpp"
 #include "pfsbench/fs.hpp"
+#include "pfsbench/full_io.hpp"
 #include "pfsbench/unique_fd.hpp"
 
 namespace pfsbench {
@@ -17,24 +19,20 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/// Reads at most kMaxStatusFileBytes + 1 bytes of `path`; -1 with errno set on failure.
+/// Reads at most kMaxStatusFileBytes + 1 bytes of `path` (core's full-read
+/// policy); -1 with errno set on failure.
 ssize_t read_head(const std::string& path, std::string& out) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   UniqueFd guard(fd);
   out.resize(kMaxStatusFileBytes + 1);
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
+  try {
+    out.resize(pread_full(IoFile{fd, path, 0}, std::as_writable_bytes(std::span<char>(out)), 0));
+  } catch (const IoError& e) {
+    errno = e.error_number();
+    return -1;
   }
-  out.resize(done);
-  return static_cast<ssize_t>(done);
+  return static_cast<ssize_t>(out.size());
 }
 
 }  // namespace
