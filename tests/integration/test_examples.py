@@ -28,6 +28,18 @@ class Examples(unittest.TestCase):
                     if p["duration_s"] > 0 and p["ops_per_s"] is not None:
                         self.assertAlmostEqual(p["ops_per_s"] * p["duration_s"], p["ops"], delta=1e-6 * max(1, p["ops"]))
 
+    def test_documents_of_earlier_builds_still_validate(self):
+        """schema_version 1 only grows by optional fields: a document that an
+        earlier build wrote (kept as written, under schema_v1_earlier/) must
+        still validate, so compare and report read a site's history."""
+        earlier = sorted(glob.glob(os.path.join(pfsb.ROOT, "results", "examples", "schema_v1_earlier", "*.json")))
+        self.assertTrue(earlier)
+        for path in earlier:
+            with self.subTest(example=os.path.basename(path)), open(path) as f:
+                doc = json.load(f)
+            self.assertEqual(doc["schema_version"], 1)
+            pfsb.assert_valid(self, doc)
+
     def test_schema_rejects_a_broken_document(self):
         # Guards the validator itself: a document with NaN-like junk must fail.
         with open(EXAMPLES[0]) as f:
