@@ -14,6 +14,10 @@
 
 namespace pfsbench::ior_like {
 
+namespace {
+void add_refused_ior_flags(CLI::App& app);
+}  // namespace
+
 void add_options(CLI::App& app, Config& cfg) {
   std::string apis;
   for (const auto& row : backend_rows())
@@ -77,7 +81,13 @@ void add_options(CLI::App& app, Config& cfg) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
 
-  // IOR flags not implemented: an error, never silently ignored.
+  add_refused_ior_flags(app);
+}
+
+namespace {
+
+// IOR flags not implemented: an error naming the flag, never silently ignored.
+void add_refused_ior_flags(CLI::App& app) {
   add_unsupported(app, "-E", "use existing test file");
   add_unsupported(app, "-z", "random offsets");
   add_unsupported(app, "-g", "intra-test barriers");
@@ -103,6 +113,8 @@ void add_options(CLI::App& app, Config& cfg) {
   add_unsupported(app, "-v", "verbose output");
   add_unsupported(app, "-X", "IOR's -Z seed (use -G)", true);
 }
+
+}  // namespace
 
 namespace {
 
