@@ -206,16 +206,19 @@ def checkpoint_phases(doc_path):
         return []
 
 
-def sigterm_after_checkpoint(testcase, tool, np, args, doc_path, phases=2):
+def sigterm_after_checkpoint(testcase, tool, np, args, doc_path, phases=2, ready=None, exit_timeout_s=120):
     """Starts `tool`, waits until its checkpoint holds `phases` finished
-    phases, sends SIGTERM to its ranks and waits for it. Returns
-    (exit code, stderr, final document); never leaves the run behind."""
+    phases (and, when given, until `ready()` is true), sends SIGTERM to its
+    ranks and waits up to `exit_timeout_s` for it. Returns (exit code,
+    stderr, final document); never leaves the run behind."""
     proc = start_tool(tool, np, args, doc_path)
     try:
         testcase.assertTrue(wait_for(lambda: len(checkpoint_phases(doc_path)) >= phases, 120),
                             "no checkpoint document appeared")
+        if ready is not None:
+            testcase.assertTrue(wait_for(ready, 120), "the run never reached the state to interrupt")
         signal_ranks(tool, proc, signal.SIGTERM)
-        _, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=exit_timeout_s)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

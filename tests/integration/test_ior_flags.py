@@ -1,9 +1,7 @@
 """ior_like's IOR flags of issue 9 item 2 beyond stonewalling: what each
 does, checked on the system calls and the document."""
-import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 import unittest
@@ -66,19 +64,10 @@ class DelayBetweenIterations(unittest.TestCase):
     def test_sigterm_during_the_delay_ends_the_run(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
             doc_path = os.path.join(d, "d.json")
-            proc = pfsb.start_tool(TOOL, 2, ["-w", "-i", "2", "-d", "600", "-b", "16k", "-t", "4k", "-o",
-                                             os.path.join(d, "f"), "--quiet"], doc_path)
-            try:
-                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 1, 120),
-                                "no checkpoint after iteration 0")
-                pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
-                out, err = proc.communicate(timeout=60)  # far less than the 600 s delay
-            finally:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-            self.assertEqual(proc.returncode, 4, err)
-            with open(doc_path) as f:
-                doc = json.load(f)
+            rc, err, doc = pfsb.sigterm_after_checkpoint(
+                self, TOOL, 2, ["-w", "-i", "2", "-d", "600", "-b", "16k", "-t", "4k", "-o", os.path.join(d, "f"),
+                                "--quiet"], doc_path, phases=1, exit_timeout_s=60)  # far less than the 600 s delay
+            self.assertEqual(rc, 4, err)
             pfsb.assert_valid(self, doc)
             self.assertEqual(doc["status"], "interrupted")
             self.assertEqual([(p["name"], p["iteration"]) for p in doc["phases"]], [("write", 0)])

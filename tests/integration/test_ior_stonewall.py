@@ -149,13 +149,16 @@ class UnbalancedWearOut(unittest.TestCase):
     reaches a small fraction of rank 0's count by the deadline and wears out
     for seconds after it."""
 
-    def start(self, m, d, extra):
+    def prepare(self, m, d, extra):
+        """(test file path, document path, argv) with rank 1's file on FUSE."""
         path = os.path.join(d, "f")
         os.symlink(m.path("slow"), rank_file(path, 1))
-        doc_path = os.path.join(d, "d.json")
-        proc = pfsb.start_tool(TOOL, 2, ["-w", "-F", "-k", "-O", "stoneWallingWearOut=1", "-b", "2g", "-t", "1k",
-                                         "-o", path, "--quiet", *extra], doc_path)
-        return path, doc_path, proc
+        args = ["-w", "-F", "-k", "-O", "stoneWallingWearOut=1", "-b", "2g", "-t", "1k", "-o", path, "--quiet", *extra]
+        return path, os.path.join(d, "d.json"), args
+
+    def start(self, m, d, extra):
+        path, doc_path, args = self.prepare(m, d, extra)
+        return path, doc_path, pfsb.start_tool(TOOL, 2, args, doc_path)
 
     def test_unbalanced_wear_out_is_warned_and_completes(self):
         with faultfs.mounted(self) as m, pfsb.temp_dir(pfsb.SHM) as d:
@@ -205,7 +208,7 @@ class UnbalancedWearOut(unittest.TestCase):
         (rank 0's file no longer changes, rank 1's still does): exit 4, no
         hang, the finished phase kept in the final document."""
         with faultfs.mounted(self) as m, pfsb.temp_dir(pfsb.SHM) as d:
-            path, doc_path, proc = self.start(m, d, ["-D", "0.5", "-i", "2"])
+            path, doc_path, args = self.prepare(m, d, ["-D", "0.5", "-i", "2"])
             fast, slow = rank_file(path, 0), m.backing_path("slow")
 
             def mtime(p):
@@ -221,18 +224,9 @@ class UnbalancedWearOut(unittest.TestCase):
                 time.sleep(0.3)
                 return f0 != 0 and mtime(fast) == f0 and mtime(slow) != s0
 
-            try:
-                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 1, 120),
-                                "no checkpoint after iteration 0")
-                self.assertTrue(pfsb.wait_for(in_wear_out, 120), "iteration 1 never reached its wear-out")
-                pfsb.signal_ranks(TOOL, proc, signal.SIGTERM)
-                out, err = proc.communicate(timeout=120)
-            finally:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-            self.assertEqual(proc.returncode, 4, err)
-            with open(doc_path) as f:
-                doc = json.load(f)
+            rc, err, doc = pfsb.sigterm_after_checkpoint(self, TOOL, 2, args, doc_path, phases=1,
+                                                         ready=in_wear_out)
+            self.assertEqual(rc, 4, err)
             pfsb.assert_valid(self, doc)
             self.assertEqual(doc["status"], "interrupted")
             self.assertEqual([(p["name"], p["iteration"]) for p in doc["phases"]], [("write", 0)],
