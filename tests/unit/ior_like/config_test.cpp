@@ -1,5 +1,6 @@
 // Command-line parsing and the usage errors found before any I/O.
 #include "config.hpp"
+#include "parse_args.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,15 +9,7 @@
 namespace pfsbench::ior_like {
 namespace {
 
-Config parse(std::vector<std::string> args) {
-  Config cfg;
-  CLI::App app("test", "ior_like");
-  add_options(app, cfg);
-  std::reverse(args.begin(), args.end());  // CLI11 takes them in reverse
-  app.parse(args);
-  note_given_options(app, cfg);
-  return cfg;
-}
+using test::parse;
 
 TEST(Config, IorVendorAcceptanceLineParses) {
   const Config c = parse({"-w", "-r", "-k", "-Z", "-b", "256G", "-i", "2", "-t", "16M", "-o", "/gpfs/f"});

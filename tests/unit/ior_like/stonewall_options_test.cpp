@@ -6,22 +6,14 @@
 #include <string>
 
 #include "config.hpp"
+#include "parse_args.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/stonewall_status.hpp"
 
 namespace pfsbench::ior_like {
 namespace {
 
-Config parse(std::vector<std::string> args) {
-  Config cfg;
-  CLI::App app("test", "ior_like");
-  add_options(app, cfg);
-  std::reverse(args.begin(), args.end());  // CLI11 takes them in reverse
-  app.parse(args);
-  note_given_options(app, cfg);
-  apply_ior_options(cfg);
-  return cfg;
-}
+using test::parse;
 
 std::string usage_message(std::vector<std::string> args) {
   try {
