@@ -290,9 +290,10 @@ ByteRun::ByteRun(std::uint64_t bytes) : bytes_(bytes) {
 }
 
 ByteRun::~ByteRun() {
+  if (!owned_) return;  // MPI_BYTE: the per-transfer common case costs nothing
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (owned_ && !finalized) MPI_Type_free(&type_);
+  if (!finalized) MPI_Type_free(&type_);
 }
 
 std::uint64_t bytes_moved(const MPI_Status& status, MPI_Datatype type) {
