@@ -201,11 +201,9 @@ TEST_F(Fixture, CollectiveFaultStopsEveryRankAtTheSameTransfer) {
       ASSERT_EQ(ctx.result.phases.size(), 2u);  // iteration 0 kept
     }
   }
-  const std::vector<double> calls = {static_cast<double>(be.calls)};
-  std::vector<double> lo = calls, hi = calls;
-  comm.allreduce_min(lo);
-  comm.allreduce_max(hi);
-  EXPECT_EQ(lo[0], hi[0]) << "ranks made different numbers of collective transfer calls";
+  const auto calls = static_cast<std::uint64_t>(be.calls);
+  const std::uint64_t fewest = comm.allreduce_min(calls);  // two collectives, in this order on every rank
+  EXPECT_EQ(fewest, comm.allreduce_max(calls)) << "ranks made different numbers of collective transfer calls";
   EXPECT_EQ(be.closes, 3) << "every phase's handle is closed collectively, the failed one too";
   EXPECT_EQ(be.abandons, 0);
   EXPECT_TRUE(comm.all_ok(true));
@@ -229,11 +227,11 @@ TEST_F(Fixture, SigtermOnOneRankInACollectiveLoopInterruptsEveryRank) {
   } catch (const CollectiveError& e) {
     EXPECT_EQ(e.code(), ExitCode::kInterrupted);
   }
-  std::vector<double> lo = {static_cast<double>(be.calls)}, hi = lo;
-  comm.allreduce_min(lo);
-  comm.allreduce_max(hi);
-  EXPECT_EQ(lo[0], hi[0]);
-  EXPECT_LT(hi[0], 64.0) << "the loop did not stop early";
+  const auto calls = static_cast<std::uint64_t>(be.calls);
+  const std::uint64_t most = comm.allreduce_max(calls);
+  const std::uint64_t fewest = comm.allreduce_min(calls);
+  EXPECT_EQ(fewest, most);
+  EXPECT_LT(most, 64u) << "the loop did not stop early";
   reset_interrupt_for_tests();
   EXPECT_TRUE(comm.all_ok(true));
 }
