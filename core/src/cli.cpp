@@ -47,6 +47,20 @@ CLI::Option* add_size_option(CLI::App& app, const std::string& names, std::uint6
   return opt;
 }
 
+std::vector<std::string> split_short_equals(int argc, const char* const* argv) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() >= 3 && arg[0] == '-' && std::isalpha(static_cast<unsigned char>(arg[1])) && arg[2] == '=') {
+      out.push_back(arg.substr(0, 2));
+      out.push_back(arg.substr(3));
+    } else {
+      out.push_back(arg);
+    }
+  }
+  return out;
+}
+
 void add_unsupported(CLI::App& app, const std::string& names, const std::string& what, bool takes_value) {
   const std::string msg = fmt::format("{} ({}) is not implemented by {}; remove it from the command line",
                                       names, what, app.get_name());

@@ -70,13 +70,16 @@ void print_root(const Comm& comm, std::ostream& os, const std::string& text) {
 // Parses and validates the command line, the same on every rank (no
 // collective). Returns the exit code when the program ends here: --help,
 // --version, or a usage error (printed once, by rank 0).
-std::optional<int> parse_command_line(Tool& tool, CLI::App& app, const CommonOptions& common, const Comm& comm,
+std::optional<int> parse_command_line(Tool& tool, CLI::App& app, CommonOptions& common, const Comm& comm,
                                       int argc, char** argv, std::map<std::string, std::string>& tags) {
   const std::string name = tool.name();
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = split_short_equals(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector in reverse
+    app.parse(args);
     tags = common.parsed_tags();
     tool.validate();
+    tool.adjust_common(common);
   } catch (const CLI::CallForHelp&) {
     print_root(comm, std::cout, app.help());
     return 0;

@@ -27,6 +27,12 @@ struct CommonOptions {
   std::map<std::string, std::string> parsed_tags() const;
 };
 
+/// The arguments after the program name, with every "-X=value" (one
+/// letter, then '=') split into "-X" and "value": IOR and mdtest accept a
+/// short option's value after '=' (IO500 writes "-t=4096", "-G=271"),
+/// CLI11 does not. Anything else passes unchanged.
+std::vector<std::string> split_short_equals(int argc, const char* const* argv);
+
 /// --json, --label, --tag, --quiet, --version.
 void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& tool_name);
 

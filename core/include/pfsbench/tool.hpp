@@ -130,6 +130,9 @@ class Tool {
   virtual void add_options(CLI::App& app) = 0;
   /// After parsing, before any I/O; the same on every rank. Throws UsageError.
   virtual void validate() = 0;
+  /// After validate(): a tool whose own options say where the document goes
+  /// (ior_like's -O summaryFile) sets it here. Throws UsageError.
+  virtual void adjust_common(CommonOptions& /*common*/) const {}
   /// Every resolved parameter, units in names.
   virtual nlohmann::json config_json() const = 0;
   /// The path whose filesystem the environment block describes.

@@ -173,3 +173,33 @@ TEST(UsageLine, Format) { EXPECT_EQ(usage_line("ior_like", "bad -t"), "ior_like:
 
 }  // namespace
 }  // namespace pfsbench
+
+namespace pfsbench {
+namespace {
+
+std::vector<std::string> split(const std::vector<const char*>& args) {
+  std::vector<const char*> argv;
+  argv.reserve(args.size() + 1);
+  argv.push_back("tool");
+  for (const char* a : args) argv.push_back(a);
+  return split_short_equals(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(SplitShortEquals, IorAndMdtestShortEqualsFormIsSplit) {
+  // IO500's driver writes "-t=4096", "-G=271", "-o=/path".
+  EXPECT_EQ(split({"-t=4096", "-G=271", "-o=/a=b"}),
+            (std::vector<std::string>{"-t", "4096", "-G", "271", "-o", "/a=b"}));
+}
+
+TEST(SplitShortEquals, EverythingElsePassesUnchanged) {
+  const std::vector<std::string> same = {"-t", "4k", "--json=x.json", "-wr", "-O", "a=b", "=x", "-=", "-1=2", "-w="};
+  std::vector<const char*> raw;
+  for (const auto& a : same) raw.push_back(a.c_str());
+  std::vector<std::string> want = same;
+  want.back() = "-w";     // "-w=" is the short form with an empty value
+  want.push_back("");
+  EXPECT_EQ(split(raw), want);
+}
+
+}  // namespace
+}  // namespace pfsbench
