@@ -1,5 +1,7 @@
 #include "pfsbench/mpi.hpp"
 
+#include <utility>
+
 #include <algorithm>
 #include <climits>
 #include <stdexcept>
@@ -64,12 +66,12 @@ void Comm::barrier() const {
   wait_politely(req);
 }
 
-bool Comm::all_ok(bool ok) const {
+bool Comm::all_ok(bool ok, const std::function<void()>& while_waiting) const {
   int local = ok ? 1 : 0;
   int global = 0;
   MPI_Request req;
   MPI_Iallreduce(&local, &global, 1, MPI_INT, MPI_MIN, comm_, &req);
-  wait_politely(req);
+  wait_politely(req, while_waiting);
   return global == 1;
 }
 
@@ -363,6 +365,26 @@ MpiioComponent mpiio_component() {
   if (!requested.empty()) return {requested, "requested"};
   if (!best.empty()) return {best, "highest priority"};
   return {"", "unknown"};
+}
+
+OwnedComm::~OwnedComm() {
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
+OwnedComm::OwnedComm(OwnedComm&& other) noexcept : comm_(std::exchange(other.comm_, MPI_COMM_NULL)) {}
+
+OwnedComm& OwnedComm::operator=(OwnedComm&& other) noexcept {
+  if (this != &other) {
+    if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+    comm_ = std::exchange(other.comm_, MPI_COMM_NULL);
+  }
+  return *this;
+}
+
+OwnedComm first_ranks(const Comm& comm, int n) {
+  MPI_Comm out = MPI_COMM_NULL;
+  MPI_Comm_split(comm.raw(), comm.rank() < n ? 0 : MPI_UNDEFINED, comm.rank(), &out);
+  return OwnedComm(out);
 }
 
 }  // namespace pfsbench

@@ -53,8 +53,9 @@ class Comm {
   /// (nonblocking collective, then MPI_Test every 50 us with sleeps), so a
   /// rank that finished early does not spin on a core a straggler needs.
   void barrier() const;
-  /// COLLECTIVE. True when `ok` is true on every rank.
-  bool all_ok(bool ok) const;
+  /// COLLECTIVE. True when `ok` is true on every rank. `while_waiting`
+  /// runs between tests of the reduction (see wait_politely).
+  bool all_ok(bool ok, const std::function<void()>& while_waiting = {}) const;
   /// COLLECTIVE. Agrees on the outcome of a step: when any rank passes a
   /// non-ok code, every rank throws CollectiveError with the most severe
   /// code; on rank 0 it carries the messages of all failing ranks.
@@ -114,6 +115,28 @@ class Comm {
   int rank_ = 0;
   int size_ = 1;
 };
+
+/// A communicator this object owns: freed (MPI_Comm_free) on destruction.
+class OwnedComm {
+ public:
+  OwnedComm() = default;
+  explicit OwnedComm(MPI_Comm comm) noexcept : comm_(comm) {}
+  ~OwnedComm();
+  OwnedComm(OwnedComm&& other) noexcept;
+  OwnedComm& operator=(OwnedComm&& other) noexcept;
+  OwnedComm(const OwnedComm&) = delete;
+  OwnedComm& operator=(const OwnedComm&) = delete;
+  /// False on the ranks left out of a split.
+  bool valid() const noexcept { return comm_ != MPI_COMM_NULL; }
+  MPI_Comm raw() const noexcept { return comm_; }
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+};
+
+/// COLLECTIVE over `comm`: a communicator of its first `n` ranks, in rank
+/// order (rank r keeps rank r); the other ranks get an invalid one.
+OwnedComm first_ranks(const Comm& comm, int n);
 
 /// Completes `request`: a short spin, then MPI_Test every 50 us with
 /// nanosleep in between. `between_tests`, when given, runs after every
