@@ -16,6 +16,44 @@ const char* read_order_name(ReadOrder order) noexcept {
   return "own";
 }
 
+namespace {
+
+// splitmix64's finalizer: a fast, well-mixing 64-bit hash.
+std::uint64_t mix(std::uint64_t z) noexcept {
+  z += 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::uint64_t TransferOrder::permute(std::uint64_t x, std::uint64_t n, std::uint64_t key) noexcept {
+  if (n <= 1) return 0;
+  // Half width h: 2^(2h) >= n, so the domain is under 4n.
+  int bits = 0;
+  while (bits < 64 && (std::uint64_t{1} << bits) < n) ++bits;
+  const int h = (bits + 1) / 2;
+  const std::uint64_t mask = (std::uint64_t{1} << h) - 1;
+  // Cycle-walking: a permutation of [0, 2^(2h)) restricted to [0, n) by
+  // applying it again while outside; ends because x itself is inside.
+  do {
+    std::uint64_t left = x >> h;
+    std::uint64_t right = x & mask;
+    for (std::uint64_t round = 0; round < 4; ++round) {
+      const std::uint64_t next = left ^ (mix(key ^ (round << 56) ^ right) & mask);
+      left = right;
+      right = next;
+    }
+    x = (left << h) | right;
+  } while (x >= n);
+  return x;
+}
+
+std::uint64_t TransferOrder::block_key(int data_rank, std::uint64_t seg) const noexcept {
+  return mix(mix(seed_ ^ 0x5a17ull) ^ mix(static_cast<std::uint64_t>(data_rank) + 1) ^ (seg * 0x9e3779b97f4a7c15ull));
+}
+
 std::vector<int> random_derangement(int n, std::uint64_t seed) {
   std::vector<int> p(static_cast<std::size_t>(n));
   std::iota(p.begin(), p.end(), 0);

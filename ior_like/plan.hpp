@@ -40,6 +40,50 @@ inline std::uint64_t nth_transfer_offset(const Layout& l, int rank, std::uint64_
   return transfer_offset(l, rank, i / per_block, i % per_block);
 }
 
+/// The order in which a rank visits its transfers: in sequence (IOR's
+/// default), or with -z a seeded pseudo-random permutation of the
+/// transfers of each block (one segment's contiguous run of one rank's
+/// data), a different one per block and per data rank, blocks in order.
+/// The rank still touches exactly its own offsets, each once per pass, so
+/// whose data a rank reads (-C/-Z), the -W/-R checks and a stonewalled
+/// count keep their meaning: the first n transfers are the same offsets in
+/// the write and in the read that follows it. Blocks stay in order (as in
+/// IOR), so a stonewalled run never spreads its data over the whole
+/// -s range (a file of -s 10M x -b 1g would exceed ext4's 16 TiB limit).
+///
+/// The permutation is computed per transfer in O(1) memory: a 4-round
+/// Feistel network over the next even power of two above the block's
+/// transfer count, walked until it lands inside (fewer than 4 steps on
+/// average), keyed by (seed, data rank, segment). IOR's -z instead deals
+/// each segment's transfers to random ranks (uneven counts per rank) and
+/// repeats one pattern for every segment.
+class TransferOrder {
+ public:
+  TransferOrder(const Layout& layout, bool random, std::uint64_t seed) noexcept
+      : layout_(layout), random_(random), seed_(seed) {}
+
+  /// File offset of the i-th transfer (0 .. transfers_per_rank-1) that the
+  /// owner of `data_rank`'s data does.
+  std::uint64_t offset(int data_rank, std::uint64_t i) const noexcept {
+    const std::uint64_t per_block = layout_.transfers_per_block();
+    const std::uint64_t seg = i / per_block;
+    std::uint64_t j = i % per_block;
+    if (random_) j = permute(j, per_block, block_key(data_rank, seg));
+    return transfer_offset(layout_, data_rank, seg, j);
+  }
+  bool random() const noexcept { return random_; }
+
+  /// A keyed bijection of [0, n): exposed for its unit test.
+  static std::uint64_t permute(std::uint64_t x, std::uint64_t n, std::uint64_t key) noexcept;
+
+ private:
+  std::uint64_t block_key(int data_rank, std::uint64_t seg) const noexcept;
+
+  Layout layout_;
+  bool random_ = false;
+  std::uint64_t seed_ = 0;
+};
+
 enum class ReadOrder {
   kOwn,     ///< each rank reads back its own data
   kShift,   ///< -C: rank r reads the data of rank (r + shift) % ranks

@@ -25,6 +25,57 @@ TEST(TransferOffset, SharedFileIsSegmentMajorAsInIor) {
   EXPECT_EQ(l.transfers_per_rank(), 12u);
 }
 
+TEST(TransferOrder, PermuteIsABijectionForEveryDomainSize) {
+  for (std::uint64_t n : {1ull, 2ull, 3ull, 5ull, 7ull, 16ull, 17ull, 100ull, 1000ull, 4097ull}) {
+    for (std::uint64_t key : {0ull, 1ull, 0xdeadbeefull}) {
+      std::vector<bool> seen(n, false);
+      for (std::uint64_t x = 0; x < n; ++x) {
+        const std::uint64_t y = TransferOrder::permute(x, n, key);
+        ASSERT_LT(y, n) << n << "/" << key;
+        ASSERT_FALSE(seen[y]) << "two inputs map to " << y << " (n " << n << ")";
+        seen[y] = true;
+      }
+    }
+  }
+}
+
+TEST(TransferOrder, RandomVisitsTheSameOffsetsAsSequentialBlockByBlock) {
+  for (bool fpp : {false, true}) {
+    const Layout l{64 * 1024, 4096, 3, 4, fpp};
+    const TransferOrder seq(l, false, 0), rnd(l, true, 42);
+    for (int r = 0; r < l.ranks; ++r) {
+      std::vector<std::uint64_t> a, b;
+      bool moved = false;
+      for (std::uint64_t i = 0; i < l.transfers_per_rank(); ++i) {
+        a.push_back(seq.offset(r, i));
+        b.push_back(rnd.offset(r, i));
+        EXPECT_EQ(a.back(), nth_transfer_offset(l, r, i));
+        // Blocks stay in order: transfer i lies in the block of segment i / per_block.
+        EXPECT_EQ(b.back() / l.block_bytes, a.back() / l.block_bytes) << "rank " << r << " i " << i;
+        moved = moved || a.back() != b.back();
+      }
+      EXPECT_TRUE(moved) << "-z changed nothing for rank " << r;
+      std::sort(b.begin(), b.end());
+      EXPECT_EQ(a, b) << "rank " << r << ": -z must touch exactly the rank's own offsets";
+    }
+  }
+}
+
+TEST(TransferOrder, SeedRankAndSegmentEachChangeTheOrder) {
+  const Layout l{256 * 1024, 4096, 2, 2, false};
+  auto block = [&](const TransferOrder& o, int rank, std::uint64_t seg) {
+    std::vector<std::uint64_t> v;
+    for (std::uint64_t j = 0; j < l.transfers_per_block(); ++j)
+      v.push_back(o.offset(rank, seg * l.transfers_per_block() + j) - transfer_offset(l, rank, seg, 0));
+    return v;
+  };
+  const TransferOrder a(l, true, 1), a2(l, true, 1), b(l, true, 2);
+  EXPECT_EQ(block(a, 0, 0), block(a2, 0, 0)) << "same seed, same order on every rank and run";
+  EXPECT_NE(block(a, 0, 0), block(b, 0, 0));
+  EXPECT_NE(block(a, 0, 0), block(a, 1, 0));
+  EXPECT_NE(block(a, 0, 0), block(a, 0, 1));
+}
+
 TEST(TransferOffset, FilePerProcessIgnoresTheRank) {
   const Layout l{1000, 250, 3, 4, true};
   EXPECT_EQ(transfer_offset(l, 3, 0, 0), 0u);
