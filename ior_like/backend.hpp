@@ -37,7 +37,8 @@ struct BackendCaps {
   bool collective = false;       ///< -c: collective transfers
   bool collective_open = false;  ///< open/fsync/close are collective over the file communicator
   bool hints = false;            ///< MPI-IO hints (hints file, IOR_HINT__MPI__ variables)
-  bool random_offsets = true;    ///< transfers at any offset, in any order
+  bool random_offsets = true;    ///< transfers at any offset, in any order (-z)
+  bool use_existing = true;      ///< writes into an existing file without recreating it (-E)
 };
 
 enum class OpenMode { kWrite, kRead };

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <limits>
 
 namespace pfsbench::ior_like {
 
@@ -50,7 +52,39 @@ void add_options(CLI::App& app, Config& cfg) {
                "Read the data of the rank one node further (rank + ranks per node), against client caches");
   app.add_flag("-Z,--reorder-tasks-random", cfg.reorder_random,
                "Read the data of a seeded random other rank (a permutation with no rank reading its own data)");
+  app.add_option("-Q,--task-per-node-offset", cfg.task_per_node_offset,
+                 "With -C: read the data of the rank this many nodes further (IOR's taskPerNodeOffset)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("-z,--random-offset", cfg.random_offsets,
+               "Random offsets: each block's transfers in a seeded random order (still verifiable; -b must hold "
+               "more than one -t)");
+  app.add_option("--random-offset-seed", cfg.random_offset_seed, "Seed of -z's order (-1: the -G seed)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{-1}, std::numeric_limits<std::int64_t>::max()));
   app.add_option("-G,--seed", cfg.seed, "Seed of the data pattern and of -Z's permutation")->capture_default_str();
+  app.add_flag("-g,--intra-test-barriers", cfg.intra_test_barriers,
+               "Barriers between open, transfers (with -e, their fsync) and close: the three are timed apart; "
+               "the waits stay inside the phase's span");
+  app.add_flag("-E,--use-existing", cfg.use_existing,
+               "Use the existing file(s) at -o: never truncated, never removed (created if absent, then kept)");
+  app.add_option("-N,--num-tasks", cfg.num_tasks, "Only the first N ranks do I/O; the others wait (-1: all)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, std::numeric_limits<int>::max()));
+  app.add_flag("-v,--verbose", cfg.verbosity,
+               "More detail on stderr (repeat for more): -v each phase's spans and stonewall counts, -vv also "
+               "every rank's transfers and time");
+  app.add_flag("-q,--quit-on-error", cfg.quit_on_error,
+               "Stop the run at the first failed -W/-R check (exit 3) instead of going on to the next phase");
+  app.add_option("-T,--max-time", cfg.max_time_min,
+                 "Minutes after which no new iteration starts (IOR's maxTimeDuration; 0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("-l,--dataPacketType", cfg.data_packet_type,
+                 "IOR's data packet type; accepted and recorded, but ior_like always writes its own seeded, "
+                 "offset-keyed pattern (a warning says so)")
+      ->check(CLI::IsMember({"offset", "o", "incompressible", "i", "timestamp", "t", "random", "r"},
+                            CLI::ignore_case));
   app.add_option("-o,--test-file", cfg.path, "Test file path (with -F, the prefix of the per-rank files)")
       ->capture_default_str();
   app.add_flag("--posix.odirect,-B", cfg.backend.odirect, "POSIX: open with O_DIRECT (sizes must be aligned)")
@@ -71,7 +105,10 @@ void add_options(CLI::App& app, Config& cfg) {
   app.add_option("-O,--ior-option", cfg.ior_options,
                  "IOR's key=value options: stoneWallingWearOut=1 (after the deadline every rank continues to the "
                  "largest count), stoneWallingWearOutIterations=N (a read does N transfers per rank), "
-                 "stoneWallingStatusFile=F (the write phase stores its count there; a read-only run loads it)")
+                 "stoneWallingStatusFile=F (the write phase stores its count there; a read-only run loads it), "
+                 "minTimeDuration=S (repeat the access pattern until S seconds), summaryFile=F with "
+                 "summaryFormat=JSON (the document is written there), saveRankPerformanceDetailsCSV=F (one CSV "
+                 "line per rank and phase)")
       ->expected(1)
       ->take_all();
   app.add_option("--collective-timeout", cfg.collective_timeout_s,
@@ -88,19 +125,11 @@ namespace {
 
 // IOR flags not implemented: an error naming the flag, never silently ignored.
 void add_refused_ior_flags(CLI::App& app) {
-  add_unsupported(app, "-E", "use existing test file");
-  add_unsupported(app, "-z", "random offsets");
-  add_unsupported(app, "-g", "intra-test barriers");
-  add_unsupported(app, "-Q", "task-per-node offset for -C", true);
-  add_unsupported(app, "-q", "quit on error");
   add_unsupported(app, "-m", "multiple files");
   add_unsupported(app, "-u", "unique directory per file");
   add_unsupported(app, "-x", "single transfer attempt");
-  add_unsupported(app, "-l", "data packet type", true);
   add_unsupported(app, "-j", "outlier threshold", true);
   add_unsupported(app, "-J", "alignment", true);
-  add_unsupported(app, "-T", "maximum test time", true);
-  add_unsupported(app, "-N", "number of tasks", true);
   add_unsupported(app, "-n", "no fill");
   add_unsupported(app, "-M", "memory per node", true);
   add_unsupported(app, "-f", "script file", true);
@@ -110,7 +139,6 @@ void add_refused_ior_flags(CLI::App& app) {
   add_unsupported(app, "-y", "dual mount");
   add_unsupported(app, "-L", "MPI-IO views");
   add_unsupported(app, "-S", "shared file pointer");
-  add_unsupported(app, "-v", "verbose output");
   add_unsupported(app, "-X", "IOR's -Z seed (use -G)", true);
 }
 
@@ -131,6 +159,15 @@ std::uint64_t parse_count(const std::string& key, const std::string& value) {
   return n;
 }
 
+double parse_seconds(const std::string& key, const std::string& value) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || !std::isfinite(v) || v < 0)
+    throw UsageError(fmt::format("-O {}={}: the value is not a number of seconds >= 0; give e.g. -O {}=30", key,
+                                 value, key));
+  return v;
+}
+
 }  // namespace
 
 void apply_ior_option(Config& cfg, const std::string& key_value) {
@@ -149,9 +186,24 @@ void apply_ior_option(Config& cfg, const std::string& key_value) {
   } else if (k == "stonewallingstatusfile") {
     if (value.empty()) throw UsageError(fmt::format("-O {}= is empty; give the status file path", key));
     cfg.status_file = value;
+  } else if (k == "mintimeduration") {
+    cfg.min_time_s = parse_seconds(key, value);
+  } else if (k == "summaryfile") {
+    if (value.empty()) throw UsageError(fmt::format("-O {}= is empty; give the path of the document", key));
+    cfg.summary_file = value;
+  } else if (k == "summaryformat") {
+    if (lower(value) != "json")
+      throw UsageError(fmt::format("-O {}={}: ior_like writes one JSON document; give -O {}=JSON (its human "
+                                   "table goes to stdout)",
+                                   key, value, key));
+    cfg.summary_format = value;
+  } else if (k == "saverankperformancedetailscsv") {
+    if (value.empty()) throw UsageError(fmt::format("-O {}= is empty; give the CSV file path", key));
+    cfg.rank_details_csv = value;
   } else {
     throw UsageError(fmt::format("-O {}: unknown or not implemented key '{}'; ior_like knows stoneWallingWearOut, "
-                                 "stoneWallingWearOutIterations and stoneWallingStatusFile; remove it",
+                                 "stoneWallingWearOutIterations, stoneWallingStatusFile, minTimeDuration, "
+                                 "summaryFile, summaryFormat and saveRankPerformanceDetailsCSV; remove it",
                                  key_value, key));
   }
 }
@@ -185,13 +237,29 @@ void validate(const Config& cfg) {
   if (cfg.check_write && !cfg.do_write()) throw UsageError("-W checks the write phase, but -r alone skips it; add -w");
   if (cfg.check_read && !cfg.do_read()) throw UsageError("-R checks the read phase, but -w alone skips it; add -r");
   if (cfg.path.empty()) throw UsageError("-o is empty; give the test file path");
-  if (cfg.wear_out && cfg.deadline_s <= 0)
+  // IO500's read lines repeat the write line's stoneWallingWearOut=1 without
+  // -D: a read-only run takes its count from the status file, and wear-out
+  // has no deadline to continue after. A write without -D is a mistake.
+  if (cfg.wear_out && cfg.deadline_s <= 0 && cfg.do_write())
     throw UsageError("-O stoneWallingWearOut=1 continues after a deadline, but no -D is given; add -D SECONDS");
   const std::uint64_t per_rank = cfg.layout(1).transfers_per_rank();
   if (cfg.wear_out_iterations > per_rank)
     throw UsageError(fmt::format("-O stoneWallingWearOutIterations={} exceeds the {} transfers per rank of -b/-t/-s; "
                                  "lower it or raise -b or -s",
                                  cfg.wear_out_iterations, per_rank));
+  if (cfg.random_offsets && cfg.block_bytes == cfg.transfer_bytes)
+    throw UsageError(fmt::format("-z orders the transfers of each block at random, but -b {} holds a single -t; "
+                                 "raise -b to several transfers (e.g. -b {})",
+                                 format_size_short(cfg.block_bytes), format_size_short(cfg.transfer_bytes * 256)));
+  if (cfg.task_per_node_offset != 1 && !cfg.reorder)
+    throw UsageError(fmt::format("-Q {} sets how many nodes further -C reads, but -C is not given{}; add -C or "
+                                 "drop -Q",
+                                 cfg.task_per_node_offset, cfg.reorder_random ? " (-Z reads a random other rank)" : ""));
+  if (cfg.num_tasks == 0) throw UsageError("-N 0 leaves no rank to do I/O; give -N 1 or more, or -1 for all");
+  if (!cfg.summary_file.empty() && cfg.summary_format.empty())
+    throw UsageError(fmt::format("-O summaryFile={} without -O summaryFormat=JSON: IOR would write its text summary "
+                                 "there, ior_like writes only its JSON document; add -O summaryFormat=JSON",
+                                 cfg.summary_file));
   const BackendRow& row = find_backend(cfg.api);
   const BackendCaps& caps = row.caps;
   auto refuse = [&](const std::string& flag, const std::string& what) {
@@ -206,6 +274,8 @@ void validate(const Config& cfg) {
   if (cfg.fsync_per_write && (!caps.fsync || caps.collective_open))
     refuse("-Y", "fsync after every write; its sync is collective");
   if (cfg.collective && !caps.collective) refuse("-c", "collective transfers; -a MPIIO or -a HDF5 has them");
+  if (cfg.random_offsets && !caps.random_offsets) refuse("-z", "random offsets");
+  if (cfg.use_existing && !caps.use_existing) refuse("-E", "use the existing file; HDF5 recreates it with H5Fcreate");
   if (!cfg.hints_file.empty() && !caps.hints) refuse("-U", "MPI-IO hints");
   if (cfg.show_hints && !caps.hints) refuse("-H", "MPI-IO hints");
   for (const auto& [flag, prefix] : cfg.given_backend_options)
@@ -258,6 +328,18 @@ nlohmann::json to_json(const Config& cfg) {
           {"check_write", cfg.check_write},
           {"check_read", cfg.check_read},
           {"read_order", read_order_name(cfg.read_order())},
+          {"task_per_node_offset", cfg.task_per_node_offset},
+          {"random_offsets", cfg.random_offsets},
+          {"random_offset_seed", cfg.random_offsets ? nlohmann::json(cfg.offset_seed()) : nlohmann::json(nullptr)},
+          {"intra_test_barriers", cfg.intra_test_barriers},
+          {"use_existing", cfg.use_existing},
+          {"num_tasks", cfg.num_tasks > 0 ? nlohmann::json(cfg.num_tasks) : nlohmann::json(nullptr)},
+          {"quit_on_error", cfg.quit_on_error},
+          {"max_time_min", cfg.max_time_min > 0 ? nlohmann::json(cfg.max_time_min) : nlohmann::json(nullptr)},
+          {"min_time_s", cfg.min_time_s > 0 ? nlohmann::json(cfg.min_time_s) : nlohmann::json(nullptr)},
+          {"data_packet_type_requested",
+           cfg.data_packet_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.data_packet_type)},
+          {"rank_details_csv", cfg.rank_details_csv.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.rank_details_csv)},
           {"seed", cfg.seed},
           {"test_file", cfg.path},
           {"odirect", cfg.backend.odirect},

@@ -31,6 +31,16 @@ struct Config {
   bool check_read = false;                   ///< -R
   bool reorder = false;                      ///< -C
   bool reorder_random = false;               ///< -Z
+  int task_per_node_offset = 1;              ///< -Q: -C reads the data of the rank Q nodes further
+  bool random_offsets = false;               ///< -z: a seeded permutation of each block's transfers
+  std::int64_t random_offset_seed = -1;      ///< --random-offset-seed: -z's seed (-1: the -G seed)
+  bool intra_test_barriers = false;          ///< -g: barriers between open, transfers and close
+  bool use_existing = false;                 ///< -E: existing files are the user's: never removed
+  int num_tasks = -1;                        ///< -N: only the first N ranks do I/O (-1: all)
+  int verbosity = 0;                         ///< -v, repeatable: more detail on stderr
+  bool quit_on_error = false;                ///< -q: stop the run at the first failed -W/-R check
+  double max_time_min = 0;                   ///< -T: no new iteration after this many minutes (0: none)
+  std::string data_packet_type;              ///< -l/--dataPacketType as given (recorded, not applied)
   std::uint64_t seed = 0;                    ///< -G: pattern and -Z permutation seed
   std::string path = "testFile";             ///< -o
   bool collective = false;                   ///< -c: collective transfers (MPIIO, HDF5)
@@ -48,6 +58,10 @@ struct Config {
   bool wear_out = false;                      ///< -O stoneWallingWearOut=1
   std::uint64_t wear_out_iterations = 0;      ///< -O stoneWallingWearOutIterations=N: transfers per rank a read does
   std::string status_file;                    ///< -O stoneWallingStatusFile=F
+  double min_time_s = 0;                      ///< -O minTimeDuration=S: repeat the pattern until S seconds
+  std::string summary_file;                   ///< -O summaryFile=F: the document is written there
+  std::string summary_format;                 ///< -O summaryFormat=JSON (the only one ior_like writes)
+  std::string rank_details_csv;               ///< -O saveRankPerformanceDetailsCSV=F
   double progress_interval_s = 5.0;
   /// --collective-timeout: seconds one collective MPI-IO/HDF5 call may take
   /// before the job is aborted as stuck (0: never).
@@ -56,6 +70,10 @@ struct Config {
   /// Neither -w nor -r means both, as in IOR.
   bool do_write() const noexcept { return write || !read; }
   bool do_read() const noexcept { return read || !write; }
+  /// -z's seed: --random-offset-seed, else -G.
+  std::uint64_t offset_seed() const noexcept {
+    return random_offset_seed >= 0 ? static_cast<std::uint64_t>(random_offset_seed) : seed;
+  }
   ReadOrder read_order() const noexcept {
     return reorder_random ? ReadOrder::kRandom : reorder ? ReadOrder::kShift : ReadOrder::kOwn;
   }

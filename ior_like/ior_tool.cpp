@@ -1,7 +1,11 @@
 #include "ior_tool.hpp"
 
+#include <fmt/format.h>
+
 #include "backends/backends.hpp"
 #include "backends/hdf5_info.hpp"
+#include "pfsbench/error.hpp"
+#include "pfsbench/rank_stats.hpp"
 #include "run.hpp"
 
 namespace pfsbench::ior_like {
@@ -11,6 +15,54 @@ std::string IorTool::description() const {
          "IOR's short flags keep their IOR meaning, e.g.: ior_like -w -r -k -Z -b 256g -t 16m -i 2 -o /gpfs/f\n"
          "Headline bandwidth = all bytes of all ranks / (latest close - earliest open), as IOR.";
 }
+
+void IorTool::adjust_common(CommonOptions& common) const {
+  // -O summaryFile=F -O summaryFormat=JSON: IOR's way of asking for the
+  // JSON summary; ours is the document. summaryFormat alone: on stdout.
+  if (cfg_.summary_format.empty()) return;
+  const std::string wanted = cfg_.summary_file.empty() ? "-" : cfg_.summary_file;
+  if (!common.json_path.empty() && common.json_path != wanted)
+    throw UsageError(fmt::format("--json {} and -O summaryFile/summaryFormat ({}) both say where the document goes; "
+                                 "give one of them",
+                                 common.json_path, wanted == "-" ? "stdout" : wanted));
+  common.json_path = wanted;
+}
+
+namespace {
+
+// -N: the first N ranks run the test on a communicator of their own, the
+// others wait. Every rank then meets in one step, where an agreed failure
+// of the ranks that did I/O becomes the run's (exit code and messages), so
+// the idle ranks never return before them and never hang.
+void run_on_first_ranks(const Config& cfg, RunContext& ctx, IoBackend& backend) {
+  ctx.step([&] {
+    if (cfg.num_tasks > ctx.comm.size())
+      throw UsageError(fmt::format("-N {} asks for more ranks than the job has ({}); lower -N or start more ranks",
+                                   cfg.num_tasks, ctx.comm.size()));
+  });
+  ExitCode code = ExitCode::kOk;
+  std::string message;
+  const OwnedComm owned = first_ranks(ctx.comm, cfg.num_tasks);
+  if (owned.valid()) {
+    const Comm comm(owned.raw());
+    RunContext sub(comm, ctx.common, ctx.out);
+    sub.result = ctx.result;  // rank 0 (rank 0 of both): the header is filled
+    sub.layout = comm.node_layout();
+    sub.clock = synchronize_clocks(comm);
+    try {
+      run(cfg, sub, backend);
+    } catch (const CollectiveError& e) {
+      code = e.code();
+      for (const auto& m : collapse_rank_messages(e.rank_messages())) message += (message.empty() ? "" : "; ") + m;
+    }
+    if (comm.is_root()) ctx.result = std::move(sub.result);
+  }
+  ctx.step([&] {
+    if (code != ExitCode::kOk && ctx.comm.is_root()) throw Error(code, message);
+  });
+}
+
+}  // namespace
 
 void IorTool::run(RunContext& ctx) {
   auto& software = ctx.result.environment["software"];
@@ -22,7 +74,10 @@ void IorTool::run(RunContext& ctx) {
   software["hdf5_parallel"] = nullptr;
 #endif
   auto backend = make_backend(cfg_.api);
-  ior_like::run(cfg_, ctx, *backend);
+  if (cfg_.num_tasks > 0 && cfg_.num_tasks != ctx.comm.size())
+    run_on_first_ranks(cfg_, ctx, *backend);
+  else
+    ior_like::run(cfg_, ctx, *backend);
 }
 
 void IorTool::report(const RunContext& ctx, std::ostream& out) const { print_summary(ctx.result, out); }

@@ -18,6 +18,7 @@ class IorTool final : public Tool {
     apply_ior_options(cfg_);
     ior_like::validate(cfg_);
   }
+  void adjust_common(CommonOptions& common) const override;
   nlohmann::json config_json() const override { return to_json(cfg_); }
   std::string target_path() const override { return cfg_.path; }
   void run(RunContext& ctx) override;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <optional>
 
 #include "pfsbench/collective_stop.hpp"
@@ -16,11 +17,13 @@ class PhaseRun {
  public:
   PhaseRun(RunContext& ctx, const PhaseIo& io, LatencyHistogram& latency)
       : ctx_(ctx), io_(io), latency_(latency), caps_(io.backend.caps()),
-        lockstep_(io.request.collective && io.file_comm.size() > 1) {}
+        lockstep_(io.request.collective && io.file_comm.size() > 1),
+        keep_failures_(caps_.collective_open || io.barriers) {}
 
   PhaseTimes run() {
     t_open_ = now_ns();
     if (io_.deadline_s > 0) deadline_ns_ = t_open_ + static_cast<std::uint64_t>(io_.deadline_s * 1e9);
+    if (io_.min_duration_s > 0) min_end_ns_ = t_open_ + static_cast<std::uint64_t>(io_.min_duration_s * 1e9);
     std::unique_ptr<FileHandle> fh;
     if (caps_.collective_open) {
       // Its own step: after it, every rank holds a handle or every rank
@@ -38,10 +41,13 @@ class PhaseRun {
     if (lockstep_) stop.emplace(io_.file_comm);  // collective: before the step's local code
     ctx_.step([&] {
       open_local(fh);
-      transfer_loop(*fh, stop ? &*stop : nullptr, 0, io_.transfers, deadline_ns_);
+      // A collective open leaves a handle on every rank, and a failure at
+      // a -g meeting is known to all: the lockstep loop is entered by all
+      // ranks or by none.
+      if (may_transfer(fh)) transfer_loop(*fh, stop ? &*stop : nullptr, 0, loop_end(), deadline_ns_);
       mark_stonewall();
-      times_.io = {ns_to_s(t_open_end_), ns_to_s(last_)};
-      finish(*fh);
+      times_.io = {ns_to_s(t_io_start_), ns_to_s(last_)};
+      finish(fh.get());
       times_.total = {ns_to_s(t_open_), times_.close.end_s};
       if (failure_) std::rethrow_exception(failure_);
     });
@@ -52,11 +58,34 @@ class PhaseRun {
   enum class LoopEnd { kCount, kDeadline, kStopped };
 
   void open_local(std::unique_ptr<FileHandle>& fh) {
-    if (!fh) fh = io_.backend.open(io_.file_comm, io_.request);
-    times_.facts = fh->facts();
+    guard([&] {
+      if (!fh) fh = io_.backend.open(io_.file_comm, io_.request);
+      times_.facts = fh->facts();
+    });
     last_ = now_ns();
-    t_open_end_ = last_;
     times_.open = {ns_to_s(t_open_), ns_to_s(opened_ns_ != 0 ? opened_ns_ : last_)};
+    if (meet()) last_ = now_ns();  // -g: the transfers are timed from after the meeting
+    t_io_start_ = last_;
+  }
+
+  bool may_transfer(const std::unique_ptr<FileHandle>& fh) const {
+    return fh != nullptr && failure_ == nullptr && !others_failed_;
+  }
+
+  // The loop's end: one pass, or (-O minTimeDuration) as many passes as
+  // fit, the loop itself ending them.
+  std::uint64_t loop_end() const noexcept {
+    if (io_.transfers == 0) return 0;
+    return min_end_ns_ != 0 ? std::numeric_limits<std::uint64_t>::max() : io_.transfers;
+  }
+
+  // -g: one agreement over all ranks (a barrier that also carries whether
+  // anyone has failed so far). Every rank reaches it: with -g no failure
+  // throws before close (keep_failures_). Returns whether it met.
+  bool meet() {
+    if (!io_.barriers) return false;
+    if (!ctx_.comm.all_ok(failure_ == nullptr, [this] { ctx_.early_stop.service(); })) others_failed_ = true;
+    return true;
   }
 
   void mark_stonewall() {
@@ -75,7 +104,9 @@ class PhaseRun {
     bool stopped = false;
     ctx_.step_keeping_interrupt([&] {
       open_local(fh);
-      stopped = transfer_loop(*fh, nullptr, 0, io_.transfers, deadline_ns_) == LoopEnd::kStopped || failure_ != nullptr;
+      if (may_transfer(fh))
+        stopped = transfer_loop(*fh, nullptr, 0, loop_end(), deadline_ns_) == LoopEnd::kStopped;
+      stopped = stopped || !may_transfer(fh);
       mark_stonewall();
     });
     const std::uint64_t target = ctx_.comm.allreduce_max(times_.transfers_done);
@@ -83,36 +114,48 @@ class PhaseRun {
     ctx_.step([&] {
       const std::uint64_t stonewall_ns = last_;
       // The tail has no deadline (a rank that did nothing before it still
-      // catches up).
-      if (!anyone_stopped) transfer_loop(*fh, nullptr, times_.transfers_done, std::min(target, io_.transfers), 0);
+      // catches up) and no minimum time: it ends at the agreed count.
+      min_end_ns_ = 0;
+      const std::uint64_t tail_end = io_.min_duration_s > 0 ? target : std::min(target, io_.transfers);
+      if (!anyone_stopped && io_.transfers > 0) transfer_loop(*fh, nullptr, times_.transfers_done, tail_end, 0);
       times_.wear_out = {ns_to_s(stonewall_ns), ns_to_s(last_)};
-      times_.io = {ns_to_s(t_open_end_), ns_to_s(last_)};
-      finish(*fh);
+      times_.io = {ns_to_s(t_io_start_), ns_to_s(last_)};
+      finish(fh.get());
       times_.total = {ns_to_s(t_open_), times_.close.end_s};
       if (failure_) std::rethrow_exception(failure_);
     });
     return times_;
   }
 
-  // Transfers [from, to) unless stopped. `deadline_ns` (0: none) is
-  // checked against the clock read after the previous transfer, so it
-  // costs one comparison per transfer.
+  // Transfers [from, to) unless stopped; transfer i is index i % transfers
+  // of the pattern. `deadline_ns` (0: none) and the minimum time are
+  // checked against the clock read after the previous transfer, so they
+  // cost a comparison per transfer.
   LoopEnd transfer_loop(FileHandle& fh, CollectiveStop* stop, std::uint64_t from, std::uint64_t to,
                         std::uint64_t deadline_ns) {
     LoopEnd end = LoopEnd::kCount;
     const char* call = io_.request.mode == OpenMode::kWrite ? "a collective write" : "a collective read";
-    for (std::uint64_t i = from; i < to; ++i) {
+    const std::uint64_t pass = io_.transfers;
+    std::uint64_t j = pass != 0 ? from % pass : 0;  // index within the pass, wrapped without a division
+    for (std::uint64_t i = from; i < to; ++i, j = j + 1 == pass ? 0 : j + 1) {
       const WatchedCall watched(stop != nullptr ? io_.watchdog : nullptr, call);
       const bool past_deadline = deadline_ns != 0 && last_ >= deadline_ns;
+      const bool past_min_time = min_end_ns_ != 0 && last_ >= min_end_ns_;
       if (stop != nullptr) {
-        // Everyone leaves before the same transfer, or nobody does.
-        if (stop->stop_before_next(failure_ != nullptr || past_deadline || ctx_.stop_requested(last_))) {
+        // Everyone leaves before the same transfer, or nobody does. The
+        // minimum time is wished one transfer early (a wish takes effect
+        // one transfer later), so the agreed stop falls on a pass boundary.
+        const bool pass_ends = j + 1 == pass;
+        if (stop->stop_before_next(failure_ != nullptr || past_deadline || (past_min_time && pass_ends) ||
+                                   ctx_.stop_requested(last_))) {
           end = deadline_ns != 0 ? LoopEnd::kDeadline : LoopEnd::kStopped;
           break;
         }
       } else if (past_deadline) {
         end = LoopEnd::kDeadline;
         break;
+      } else if (past_min_time && i != 0 && j == 0) {
+        break;  // a whole number of passes, as IOR's minTimeDuration
       } else if (ctx_.stop_requested(last_)) {
         tell_others();
         end = LoopEnd::kStopped;
@@ -120,9 +163,9 @@ class PhaseRun {
       }
       const std::size_t size = failure_ ? 0 : io_.transfer_bytes;
       try {
-        io_.transfer(i, fh, size);
+        io_.transfer(j, fh, size);
       } catch (...) {
-        if (!caps_.collective_open) throw;  // local handle: closes itself
+        if (!keep_failures_) throw;  // local handle, no -g: closes itself
         failure_ = std::current_exception();
         tell_others();
         if (stop == nullptr) break;  // independent: meet the others in fsync/close
@@ -139,35 +182,37 @@ class PhaseRun {
       const WatchedCall watched(io_.watchdog, call);
       stop->finish();
     }
-    // In lockstep an agreed stop that fails nothing was the deadline (a
-    // failure or a signal fails the step); only ranks past it say so.
+    // In lockstep an agreed stop that fails nothing was the deadline (or
+    // the minimum time); only ranks past the deadline say they hit it.
     if (end == LoopEnd::kDeadline) times_.deadline_hit = stop == nullptr || last_ >= deadline_ns;
     return end;
   }
 
-  // fsync and close: with a collective open every rank calls both whatever
-  // happened before, keeping the first error for after close.
-  void finish(FileHandle& fh) {
+  // fsync, the -g meeting, close: with a collective open every rank calls
+  // fsync and close whatever happened before, keeping the first error for
+  // after close. `fh` is null only when a local open failed under -g.
+  void finish(FileHandle* fh) {
     std::uint64_t t = now_ns();
     const bool fsync = io_.fsync && io_.request.mode == OpenMode::kWrite;
     CollectiveWatchdog* dog = caps_.collective_open ? io_.watchdog : nullptr;
-    if (fsync && (caps_.collective_open || !failure_)) {
+    if (fh != nullptr && fsync && (caps_.collective_open || !failure_)) {
       const WatchedCall watched(dog, "the collective fsync");
-      guard([&] { fh.fsync(); });
+      guard([&] { fh->fsync(); });
     }
     std::uint64_t now = now_ns();
     times_.fsync = {ns_to_s(t), ns_to_s(fsync ? now : t)};
+    if (meet()) now = now_ns();
     t = now;
-    {
+    if (fh != nullptr) {
       const WatchedCall watched(dog, "the collective close");
-      guard([&] { fh.close(); });
+      guard([&] { fh->close(); });
     }
     times_.close = {ns_to_s(t), ns_to_s(now_ns())};
   }
 
   template <class Fn>
   void guard(Fn&& fn) {
-    if (!caps_.collective_open) return fn();
+    if (!keep_failures_) return fn();
     try {
       fn();
     } catch (...) {
@@ -176,10 +221,10 @@ class PhaseRun {
     }
   }
 
-  // Another rank may be waiting for us in a collective call (fsync, close):
-  // tell it now rather than at the step's agreement.
+  // Another rank may be waiting for us in a collective call (fsync, close,
+  // a -g meeting): tell it now rather than at the step's agreement.
   void tell_others() {
-    if (caps_.collective_open) ctx_.early_stop.notify();
+    if (keep_failures_) ctx_.early_stop.notify();
   }
 
   RunContext& ctx_;
@@ -187,12 +232,15 @@ class PhaseRun {
   LatencyHistogram& latency_;
   const BackendCaps caps_;
   const bool lockstep_;
+  const bool keep_failures_;  // failures wait for close: collective open, or -g
   PhaseTimes times_;
   std::uint64_t t_open_ = 0;
-  std::uint64_t t_open_end_ = 0;
+  std::uint64_t t_io_start_ = 0;
   std::uint64_t opened_ns_ = 0;  // end of a collective open's library call (0: local open)
   std::uint64_t deadline_ns_ = 0;  // 0: no deadline
+  std::uint64_t min_end_ns_ = 0;   // 0: one pass
   std::uint64_t last_ = 0;
+  bool others_failed_ = false;     // a -g meeting said another rank failed
   std::exception_ptr failure_;
 };
 

@@ -33,7 +33,7 @@ namespace pfsbench::ior_like {
 struct PhaseTimes {
   Interval total;  ///< open start .. close end: the headline span
   Interval open, io, fsync, close;
-  std::uint64_t transfers_done = 0;  ///< transfers this rank completed
+  std::uint64_t transfers_done = 0;  ///< transfers this rank completed (all passes)
   /// The stonewall: where this rank's main loop ended (at the -D deadline,
   /// or after all its transfers when the deadline was not reached).
   std::uint64_t stonewall_transfers = 0;
@@ -47,10 +47,10 @@ struct PhaseIo {
   IoBackend& backend;
   const Comm& file_comm;  ///< all ranks for a shared file, MPI_COMM_SELF for -F
   OpenRequest request;
-  std::uint64_t transfers = 0;  ///< per rank: the most this rank does
+  std::uint64_t transfers = 0;  ///< per rank: the transfers of one pass over the access pattern
   std::size_t transfer_bytes = 0;
   bool fsync = false;           ///< -e (writes only)
-  /// Does transfer `index` through `fh`, moving `size` bytes (0 for a
+  /// Does transfer `index` (within the pass) through `fh`, moving `size` bytes (0 for a
   /// rank that only takes part in a collective call). Throws on failure.
   std::function<void(std::uint64_t index, FileHandle& fh, std::size_t size)> transfer;
   /// Called after each transfer with the bytes done and the clock (ns).
@@ -66,6 +66,18 @@ struct PhaseIo {
   /// the largest count done (COLLECTIVE over ctx.comm, between two steps)
   /// and every rank continues up to it, so all do the same count.
   bool wear_out = false;
+  /// -g: every rank meets the others (one agreement over ctx.comm) after
+  /// open, and after the transfers and their fsync, before close. The
+  /// three are timed apart; the waits lie between them, inside the total
+  /// span. A rank's failure is kept until after close, so nobody skips a
+  /// meeting, and a failure known at a meeting skips the work after it.
+  bool barriers = false;
+  /// -O minTimeDuration: while less than this many seconds have passed
+  /// since this rank's open started, another pass over the `transfers`
+  /// starts after the last one (0: one pass). Collective transfers decide
+  /// at the end of each pass, together (one stop wish). A wear-out tail
+  /// only catches up to the agreed count.
+  double min_duration_s = 0;
 };
 
 /// COLLECTIVE over ctx.comm (and io.file_comm). Runs the phase and returns

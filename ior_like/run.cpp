@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <cstdlib>
 #include <ctime>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "backends/backends.hpp"
 #include "hints.hpp"
 #include "phase_io.hpp"
+#include "rank_report.hpp"
 #include "pfsbench/stonewall_status.hpp"
 #include "pfsbench/aligned_buffer.hpp"
 #include "pfsbench/cli.hpp"
@@ -50,25 +52,34 @@ struct PhaseCounts {
 class Runner {
  public:
   Runner(const Config& cfg, RunContext& ctx, IoBackend& backend)
-      : cfg_(cfg), ctx_(ctx), be_(backend), comm_(ctx.comm), self_(MPI_COMM_SELF), layout_(cfg.layout(ctx.comm.size())) {}
+      : cfg_(cfg), ctx_(ctx), be_(backend), comm_(ctx.comm), self_(MPI_COMM_SELF), layout_(cfg.layout(ctx.comm.size())),
+        order_(layout_, cfg.random_offsets, cfg.offset_seed()) {}
 
   void run() {
     prepare();
     if (be_.caps().collective_open && cfg_.collective_timeout_s > 0)
       watchdog_.emplace(cfg_.collective_timeout_s, [this](const char* call, double waited_s) { on_stuck(call, waited_s); });
+    const std::uint64_t run_start_ns = now_ns();
     try {
       for (int it = 0; it < cfg_.iterations; ++it) {
+        if (it > 0 && out_of_time(run_start_ns, it)) break;
         if (it > 0) idle(cfg_.delay_s);
+        bool checks_ok = true;
         if (cfg_.do_write()) {
           data_phase(OpenMode::kWrite, it);
-          if (cfg_.check_write) verify_pass("write_check", comm_.rank(), it, last_transfers_);
+          if (cfg_.check_write) checks_ok = verify_pass("write_check", comm_.rank(), it, last_transfers_);
         }
-        if (cfg_.do_read()) {
+        if (cfg_.do_read() && checks_ok) {
           data_phase(OpenMode::kRead, it);
           if (cfg_.check_read)
-            verify_pass("read_check", sources_[static_cast<std::size_t>(comm_.rank())], it, last_transfers_);
+            checks_ok = verify_pass("read_check", sources_[static_cast<std::size_t>(comm_.rank())], it,
+                                    last_transfers_);
         }
         if (!cfg_.keep && cfg_.do_write()) ctx_.step([&] { remove_created(); });
+        if (!checks_ok) {
+          ctx_.warn(fmt::format("-q: the run stopped at the failed check of iteration {}", it));
+          break;
+        }
       }
     } catch (const CollectiveError&) {
       // Agreed failure: leave nothing behind that we created, unless -k.
@@ -83,6 +94,19 @@ class Runner {
   }
 
  private:
+  // -T: rank 0's clock decides, for every rank, whether iteration `it`
+  // still starts (IOR checks between iterations, never inside a phase).
+  bool out_of_time(std::uint64_t run_start_ns, int it) {
+    if (cfg_.max_time_min <= 0) return false;
+    std::uint64_t over = comm_.is_root() && static_cast<double>(now_ns() - run_start_ns) * 1e-9 >= cfg_.max_time_min * 60
+                             ? 1 : 0;
+    comm_.bcast(over);
+    if (over == 0) return false;
+    ctx_.warn(fmt::format("-T {}: the run stopped after {} of {} iterations, its time limit reached", cfg_.max_time_min,
+                          it, cfg_.iterations));
+    return true;
+  }
+
   // -d: every rank idles on its own clock (the next phase's barrier lines
   // them up again); a signal ends the wait at once and the next step turns
   // it into exit 4.
@@ -118,10 +142,14 @@ class Runner {
     if (cfg_.read_order() == ReadOrder::kShift) {
       int on_first_node = 0;
       for (int n : ctx_.layout.node_of_rank) on_first_node += n == 0 ? 1 : 0;
-      shift = on_first_node;
-      if (ctx_.layout.node_count == 1)
-        ctx_.warn("-C: all ranks run on one node, so shifting by the ranks per node makes every rank read its own "
-                  "data and the client cache is not defeated; run on several nodes or use -Z");
+      shift = cfg_.task_per_node_offset * on_first_node;  // -Q nodes further
+      if (shift % layout_.ranks == 0)
+        ctx_.warn(fmt::format("-C -Q {}: with {} ranks on {}, shifting by {} ranks makes every rank read its own "
+                              "data and the client cache is not defeated; run on more nodes, change -Q or use -Z",
+                              cfg_.task_per_node_offset, layout_.ranks,
+                              ctx_.layout.node_count == 1 ? std::string("one node")
+                                                          : fmt::format("{} nodes", ctx_.layout.node_count),
+                              shift));
     }
     sources_ = read_sources(layout_.ranks, cfg_.read_order(), shift, cfg_.seed);
     // Which files this run creates (and may remove): those absent now.
@@ -131,12 +159,16 @@ class Runner {
         const bool owner = cfg_.file_per_process || comm_.is_root();
         my_file_ = data_file(cfg_.path, cfg_.file_per_process, comm_.rank());
         existed = owner && be_.exists(my_file_);
-        i_create_ = owner && !existed;
+        i_create_ = owner && !existed && !cfg_.use_existing;  // -E: the files are the user's
       });
-      if (!comm_.all_ok(!existed) && !cfg_.keep)
+      if (!comm_.all_ok(!existed) && !cfg_.keep && !cfg_.use_existing)
         ctx_.warn("the test file(s) at -o existed before the run: they are overwritten but not removed "
                   "(pfsbench removes only what it created)");
     }
+    if (!cfg_.data_packet_type.empty())
+      ctx_.warn(fmt::format("-l {}: ior_like always writes its own pattern (seeded by -G, keyed by the offset, "
+                            "incompressible); IOR's packet types are not reproduced, the request is only recorded",
+                            cfg_.data_packet_type));
     if (ctx_.verbose_root()) print_header();
   }
 
@@ -235,7 +267,7 @@ class Runner {
     const std::string file = data_file(cfg_.path, cfg_.file_per_process, data_rank);
     const DataPattern pattern(pattern_seed(data_rank));
     PatternBuffer pbuf(pattern, std::span<std::byte>(buffer_.data(), cfg_.transfer_bytes));
-    if (writing) pbuf.prepare(nth_transfer_offset(layout_, data_rank, 0));  // full fill, outside the window
+    if (writing) pbuf.prepare(order_.offset(data_rank, 0));  // full fill, outside the window
     hist_.clear();
     Progress progress(ctx_.verbose_root(), fmt::format("{} iteration {}/{}", name, iteration + 1, cfg_.iterations),
                       layout_.bytes_per_rank(), "bytes", cfg_.progress_interval_s);
@@ -245,8 +277,10 @@ class Runner {
                }};
     io.deadline_s = cfg_.deadline_s;
     io.wear_out = cfg_.wear_out;
+    io.barriers = cfg_.intra_test_barriers;
+    io.min_duration_s = cfg_.min_time_s;
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
-      const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
+      const std::uint64_t off = order_.offset(data_rank, i);
       if (writing) {
         fh.write_at(size ? pbuf.prepare(off).data() : buffer_.data(), size, off);
         if (cfg_.fsync_per_write && size != 0) fh.fsync();  // -Y: inside this transfer's latency
@@ -257,7 +291,8 @@ class Runner {
     current_file_ = file;
     comm_.barrier();  // phases start together, as in IOR
     const PhaseTimes t = run_phase_io(ctx_, io, hist_);
-    last_transfers_ = t.transfers_done;
+    // What a check reads back: one pass at most (-O minTimeDuration repeats it).
+    last_transfers_ = std::min(t.transfers_done, io.transfers);
     const Interval local[kSpanCount] = {t.total, t.open, t.io, t.fsync, t.close, t.stonewall, t.wear_out};
     const std::vector<SpanStats> spans = reduce_spans(comm_, local, ctx_.clock);
     const PhaseCounts counts = reduce_counts(t);
@@ -265,12 +300,32 @@ class Runner {
       written_counts_ = counts.per_rank;
       // Every rank holds at least this many transfers of its data (all
       // the same with wear-out or collective transfers).
-      if (!cfg_.status_file.empty()) store_status_count(ctx_, cfg_.status_file, status_use(), counts.min);
+      if (!cfg_.status_file.empty())
+        store_status_count(ctx_, cfg_.status_file, status_use(), std::min(counts.min, layout_.transfers_per_rank()));
     }
     reduce_histogram_to_root(comm_, hist_);
-    if (!comm_.is_root()) return;
-    if (cfg_show_hints_once(t.facts)) print_hints(t.facts);
-    record_phase(name, iteration, spans, t.facts, counts);
+    std::vector<RankFigures> per_rank;
+    if (cfg_.verbosity >= 2 || !cfg_.rank_details_csv.empty())
+      per_rank = gather_rank_figures(comm_, {t.transfers_done, t.total.end_s - t.total.start_s, t.io.end_s - t.io.start_s});
+    if (comm_.is_root()) {
+      if (cfg_show_hints_once(t.facts)) print_hints(t.facts);
+      record_phase(name, iteration, spans, t.facts, counts);
+      if (cfg_.verbosity >= 2) print_rank_figures(std::cerr, per_rank, host_of_rank(), cfg_.transfer_bytes);
+    }
+    if (!cfg_.rank_details_csv.empty())
+      ctx_.step([&] {
+        if (comm_.is_root())
+          append_rank_csv(cfg_.rank_details_csv, !csv_started_, name, iteration, per_rank, host_of_rank(),
+                          cfg_.transfer_bytes);
+      });
+    csv_started_ = true;
+  }
+
+  std::vector<std::string> host_of_rank() const {
+    std::vector<std::string> hosts;
+    for (int node : ctx_.layout.node_of_rank)
+      hosts.push_back(static_cast<std::size_t>(node) < ctx_.layout.hosts.size() ? ctx_.layout.hosts[static_cast<std::size_t>(node)] : "?");
+    return hosts;
   }
 
   // How many transfers a rank does in a phase: a write, all of -b/-s (less
@@ -287,7 +342,9 @@ class Runner {
       n = cfg_.collective && !cfg_.file_per_process
               ? *std::min_element(written_counts_.begin(), written_counts_.end())
               : written_counts_[static_cast<std::size_t>(data_rank)];
-    else if (status_count_) n = *status_count_;
+    else if (status_count_)
+      n = *status_count_;
+    n = std::min(n, all);  // -O minTimeDuration may have written the pattern more than once
     if (cfg_.wear_out_iterations > 0) n = std::min(n, cfg_.wear_out_iterations);
     return n;
   }
@@ -346,6 +403,9 @@ class Runner {
         {"collective", cfg_.collective},
         {"file_per_process", cfg_.file_per_process},
         {"files", cfg_.file_per_process ? layout_.ranks : 1},
+        {"ranks", layout_.ranks},
+        {"random_offsets", cfg_.random_offsets},
+        {"intra_test_barriers", cfg_.intra_test_barriers},
         {"read_order", writing ? "own" : read_order_name(cfg_.read_order())},
         {"io_duration_s", io_s},
         {"io_bandwidth_bytes_per_s", number_or_null(rate(static_cast<double>(p.bytes), io_s))},
@@ -363,6 +423,7 @@ class Runner {
         {"stonewall", stonewall_json(spans, counts)},
     };
     if (ctx_.verbose_root()) print_row(p);
+    if (cfg_.verbosity >= 1) print_phase_detail(p, counts);
     ctx_.add_phase(std::move(p));
   }
 
@@ -393,6 +454,30 @@ class Runner {
             {"wear_out_duration_s", cfg_.wear_out ? nlohmann::json(spans[kWearOut].span_s()) : nlohmann::json(nullptr)}};
   }
 
+  // -v: the phase's parts and stonewall on stderr (rank 0), IOR-style.
+  void print_phase_detail(const Phase& p, const PhaseCounts& counts) const {
+    const nlohmann::json& d = p.details;
+    std::string line = fmt::format(
+        "ior_like: {} iteration {}: {} ranks, open {:.4f} s, transfers {:.4f} s, fsync {}, close {:.4f} s, "
+        "open..close {:.4f} s; transfers per rank {}..{}\n",
+        p.name, p.iteration, layout_.ranks, d["open_duration_s"].get<double>(), d["io_duration_s"].get<double>(),
+        d["fsync_duration_s"].is_null() ? std::string("-") : fmt::format("{:.4f} s", d["fsync_duration_s"].get<double>()),
+        d["close_duration_s"].get<double>(), p.duration_s, counts.min, counts.max);
+    if (const nlohmann::json& sw = d["stonewall"]; !sw.is_null())
+      line += fmt::format(
+          "ior_like: {} stonewall: deadline {} s {}; transfers per rank at it {}..{}; {} in {:.4f} s = {} aggregate; "
+          "wear-out {}\n",
+          p.name, cfg_.deadline_s, counts.deadline_hit ? "hit" : "not reached", counts.stonewall_min,
+          counts.stonewall_max, format_bytes(sw["bytes_at_stonewall"].get<std::uint64_t>()),
+          sw["stonewall_duration_s"].get<double>(),
+          sw["stonewall_bandwidth_bytes_per_s"].is_null()
+              ? std::string("-")
+              : fmt::format("{:.2f} MiB/s", sw["stonewall_bandwidth_bytes_per_s"].get<double>() / kMiB),
+          sw["wear_out_duration_s"].is_null() ? std::string("off")
+                                              : fmt::format("{:.4f} s", sw["wear_out_duration_s"].get<double>()));
+    std::cerr << line << std::flush;
+  }
+
   bool cfg_show_hints_once(const nlohmann::json& facts) {
     if (!show_hints(cfg_) || hints_shown_ || !facts.is_object() || !facts.contains("hints_in_effect")) return false;
     hints_shown_ = true;
@@ -410,7 +495,9 @@ class Runner {
   // Reads back `data_rank`'s data through the backend and checks it against
   // the pattern, timed apart from the phase it checks: the `transfers`
   // this rank moved in that phase (fewer than -b/-s after a deadline).
-  void verify_pass(const char* name, int data_rank, int iteration, std::uint64_t transfers) {
+  // Returns false when the check failed and -q stops the run (the same on
+  // every rank).
+  bool verify_pass(const char* name, int data_rank, int iteration, std::uint64_t transfers) {
     const std::string file = data_file(cfg_.path, cfg_.file_per_process, data_rank);
     const DataPattern pattern(pattern_seed(data_rank));
     const std::size_t xfer = cfg_.transfer_bytes;
@@ -418,7 +505,7 @@ class Runner {
     std::uint64_t checked = 0;
     PhaseIo io{be_, file_comm(), open_request(file, OpenMode::kRead, data_rank), transfers, xfer, false, {}, {}};
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
-      const std::uint64_t off = nth_transfer_offset(layout_, data_rank, i);
+      const std::uint64_t off = order_.offset(data_rank, i);
       fh.read_at(buffer_.data(), size, off);
       if (size == 0 || !be_.caps().creates_files) return;  // the null backend reads nothing
       const auto r = pattern.check(std::span<const std::byte>(buffer_.data(), xfer), off);
@@ -440,7 +527,8 @@ class Runner {
     const SpanStats s = reduce_spans(comm_, std::span<const Interval>(&t.total, 1), ctx_.clock).front();
     const std::uint64_t all_checked = comm_.allreduce_sum(checked);
     const std::optional<RankedMismatch> first = gather_first_mismatch(comm_, mine);
-    if (!comm_.is_root()) return;
+    const bool go_on = !cfg_.quit_on_error || comm_.all_ok(!mine.any);
+    if (!comm_.is_root()) return go_on;
     VerificationCheck check;
     check.phase = name;
     check.iteration = iteration;
@@ -457,6 +545,7 @@ class Runner {
     if (ctx_.verbose_root()) print_check(check);
     ctx_.result.verification.checks.push_back(std::move(check));
     ctx_.checkpoint();
+    return go_on;
   }
 
   void print_check(const VerificationCheck& check) const {
@@ -511,6 +600,7 @@ class Runner {
   const Comm& comm_;
   const Comm self_;
   const Layout layout_;
+  const TransferOrder order_;  // -z or in sequence
   std::map<std::string, std::string> hints_;
   bool hints_shown_ = false;
   std::string current_file_;                   // for the watchdog's message
@@ -522,6 +612,7 @@ class Runner {
   bool i_create_ = false;
   std::vector<std::uint64_t> written_counts_;  // by rank: transfers of the last write phase
   std::optional<std::uint64_t> status_count_;  // from -O stoneWallingStatusFile (read-only runs)
+  bool csv_started_ = false;                     // -O saveRankPerformanceDetailsCSV: header written
   std::uint64_t last_transfers_ = 0;            // this rank's transfers in the last data phase
 };
 

@@ -34,6 +34,7 @@ BackendCaps mpiio_caps() {
 }
 BackendCaps hdf5_caps() {
   BackendCaps c = mpiio_caps();
+  c.use_existing = false;  // H5Fcreate(H5F_ACC_TRUNC) recreates the file
   return c;
 }
 

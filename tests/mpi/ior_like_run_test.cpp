@@ -273,5 +273,64 @@ TEST_F(Fixture, OpenFailingOnOneRankIsAgreedAndTheOthersAbandon) {
   EXPECT_TRUE(comm.all_ok(true));
 }
 
+// -g: the ranks meet after open and before close with plain local handles.
+// A transfer fault on one rank must not leave the others at a meeting: the
+// failing rank keeps its error, meets them, closes, and only then fails.
+TEST_F(Fixture, BarriersWithATransferFaultMeetAndCloseEverywhere) {
+  if (comm.size() < 2) GTEST_SKIP() << "needs 2 ranks";
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 1);  // the second write of the first phase
+  Config cfg = config();
+  cfg.intra_test_barriers = true;
+  try {
+    run(cfg, ctx, be);
+    FAIL() << "no error on rank " << comm.rank();
+  } catch (const CollectiveError& e) {
+    if (comm.is_root()) {
+      EXPECT_NE(e.rank_messages()[0].find("ENOSPC"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(be.opens, 1);
+  EXPECT_EQ(be.closes, 1) << "every rank closed its handle after the last meeting";
+  EXPECT_EQ(be.abandons, 0);
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+// -g and an open failing on one rank: the meeting after open tells the
+// others, who skip their transfers, meet again and close.
+TEST_F(Fixture, BarriersWithAnOpenFaultSkipTheTransfersEverywhere) {
+  if (comm.size() < 2) GTEST_SKIP() << "needs 2 ranks";
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 0);
+  be.fail_open = true;
+  Config cfg = config();
+  cfg.intra_test_barriers = true;
+  EXPECT_THROW(run(cfg, ctx, be), CollectiveError);
+  EXPECT_EQ(be.writes, 0) << "rank " << comm.rank() << " wrote after the meeting said rank " << victim << " failed";
+  EXPECT_EQ(be.closes, comm.rank() == victim ? 0 : 1);
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+// -O minTimeDuration with collective transfers: the ranks end their passes
+// together, on a pass boundary, with the same count.
+TEST_F(Fixture, MinTimeDurationInLockstepEndsOnAPassBoundary) {
+  RunContext ctx = make_ctx();
+  FaultyBackend be(-1, 0);
+  be.collective = true;
+  be.write_delay_ns = 1'000'000;
+  Config cfg = config();
+  cfg.iterations = 1;
+  cfg.write = true;
+  cfg.min_time_s = 0.05;
+  run(cfg, ctx, be);
+  EXPECT_EQ(be.writes % 4, 0) << "whole passes of 4 transfers";
+  EXPECT_GT(be.writes, 4);
+  EXPECT_EQ(comm.allreduce_max(static_cast<std::uint64_t>(be.calls)),
+            comm.allreduce_min(static_cast<std::uint64_t>(be.calls)))
+      << "every rank made the same number of collective calls";
+}
+
 }  // namespace
 }  // namespace pfsbench::ior_like

@@ -91,7 +91,7 @@ TEST(Config, BadSizesNameTheOption) {
 }
 
 TEST(Config, UnimplementedIorFlagsAreRefusedNotIgnored) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"-m"}, {"-z"}, {"-E"}, {"-T", "5"}, {"-v"}, {"-Q", "1"}, {"-g"}, {"-N", "2"}, {"-q"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"-m"}, {"-u"}, {"-x"}, {"-K"}, {"-J", "4k"}, {"-X", "5"}}) {
     try {
       parse(args);
       ADD_FAILURE() << "accepted " << args[0];
@@ -99,6 +99,71 @@ TEST(Config, UnimplementedIorFlagsAreRefusedNotIgnored) {
       EXPECT_NE(std::string(e.what()).find("is not implemented by ior_like"), std::string::npos) << e.what();
     }
   }
+}
+
+// The flags IO500 and site scripts use (issue 9), with IOR's meaning.
+TEST(Config, Io500AndSiteFlagsParse) {
+  const Config c = parse({"-C", "-Q", "2", "-g", "-z", "--random-offset-seed", "123", "-E", "-N", "3", "-v", "-v",
+                          "-q", "-T", "1.5", "-l", "t", "-t", "4k", "-b", "1m", "-O", "minTimeDuration=2.5", "-O",
+                          "summaryFile=s.json,summaryFormat=JSON", "-O", "saveRankPerformanceDetailsCSV=r.csv"});
+  EXPECT_EQ(c.task_per_node_offset, 2);
+  EXPECT_TRUE(c.intra_test_barriers);
+  EXPECT_TRUE(c.random_offsets);
+  EXPECT_EQ(c.offset_seed(), 123u);
+  EXPECT_TRUE(c.use_existing);
+  EXPECT_EQ(c.num_tasks, 3);
+  EXPECT_EQ(c.verbosity, 2);
+  EXPECT_TRUE(c.quit_on_error);
+  EXPECT_DOUBLE_EQ(c.max_time_min, 1.5);
+  EXPECT_EQ(c.data_packet_type, "t");
+  EXPECT_DOUBLE_EQ(c.min_time_s, 2.5);
+  EXPECT_EQ(c.summary_file, "s.json");
+  EXPECT_EQ(c.summary_format, "JSON");
+  EXPECT_EQ(c.rank_details_csv, "r.csv");
+  validate(c);
+  const auto j = to_json(c);
+  EXPECT_EQ(j["task_per_node_offset"], 2);
+  EXPECT_EQ(j["random_offset_seed"], 123);
+  EXPECT_EQ(j["num_tasks"], 3);
+  EXPECT_EQ(j["min_time_s"], 2.5);
+  EXPECT_EQ(j["max_time_min"], 1.5);
+  EXPECT_EQ(j["data_packet_type_requested"], "t");
+}
+
+TEST(Config, RandomOffsetSeedDefaultsToTheDataSeed) {
+  const Config c = parse({"-z", "-G", "77", "-t", "4k", "-b", "64k"});
+  EXPECT_EQ(c.offset_seed(), 77u);
+  EXPECT_TRUE(to_json(c)["random_offset_seed"] == 77);
+  EXPECT_TRUE(to_json(parse({}))["random_offset_seed"].is_null());
+}
+
+TEST(Config, NewFlagUsageErrorsSayWhatToDo) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  } cases[] = {
+      {{"-z", "-t", "1m", "-b", "1m"}, "holds a single -t"},
+      {{"-Q", "2"}, "-C is not given"},
+      {{"-Z", "-Q", "2"}, "-Z reads a random other rank"},
+      {{"-N", "0"}, "leaves no rank"},
+      {{"-O", "summaryFile=x.json"}, "add -O summaryFormat=JSON"},
+      {{"-O", "summaryFormat=CSV"}, "give -O summaryFormat=JSON"},
+      {{"-O", "minTimeDuration=soon"}, "not a number of seconds"},
+      {{"-O", "minTimeDuration=-1"}, "not a number of seconds"},
+      {{"-O", "saveRankPerformanceDetailsCSV="}, "give the CSV file path"},
+      {{"-E", "-a", "HDF5"}, "HDF5 recreates it"},
+  };
+  for (const auto& c : cases) {
+    try {
+      validate(parse(c.args));
+      ADD_FAILURE() << "accepted " << c.args[0];
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.needle), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(parse({"-l", "bogus"}), CLI::ValidationError);
+  EXPECT_THROW(parse({"-N", "-2"}), CLI::ValidationError);
+  EXPECT_THROW(parse({"--random-offset-seed", "-5"}), CLI::ValidationError);
 }
 
 TEST(Config, BackendLinesOfIorParse) {

@@ -46,10 +46,10 @@ TEST(StonewallOptions, WearOutZeroSwitchesItOff) {
 
 TEST(StonewallOptions, UnknownKeyIsRefusedByName) {
   try {
-    parse({"-O", "minTimeDuration=5"});
+    parse({"-O", "lustreStripeCount=5"});
     FAIL() << "no UsageError";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("'minTimeDuration'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'lustreStripeCount'"), std::string::npos) << e.what();
   }
 }
 
@@ -66,6 +66,12 @@ TEST(StonewallOptions, NegativeDeadlineIsRefused) { EXPECT_THROW(parse({"-D", "-
 
 TEST(StonewallOptions, WearOutNeedsADeadline) {
   EXPECT_NE(usage_message({"-O", "stoneWallingWearOut=1"}).find("no -D"), std::string::npos);
+  EXPECT_NE(usage_message({"-w", "-O", "stoneWallingWearOut=1"}).find("no -D"), std::string::npos);
+}
+
+TEST(StonewallOptions, Io500ReadLineMayRepeatWearOutWithoutDeadline) {
+  // IO500's ior-easy read: the write line's options plus -r -R, no -D.
+  validate(parse({"-r", "-R", "-O", "stoneWallingWearOut=1", "-O", "stoneWallingStatusFile=s", "-k"}));
 }
 
 TEST(StonewallOptions, WearOutIterationsAboveTheLayoutAreRefused) {

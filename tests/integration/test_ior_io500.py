@@ -1,0 +1,316 @@
+"""IO500's ior lines run unchanged against ior_like, scaled down (issue 9):
+ior-easy, ior-hard (POSIX, and MPIIO with -c) and ior-rnd4K, each a write
+with a short -D and wear-out, then its read, in the exact argument form
+IO500's driver builds (including "-t=4096" and --dataPacketType). Every
+document's stonewall fields are checked against the bytes on disk, the
+status file and the per-rank CSV; the content is checked by -R and, for
+the first and last transfer, independently of the C++ code.
+
+Also the other IOR flags of issue 9 (item 2): -g, -z, -E, -N, -T, -q, -v,
+-O minTimeDuration and summaryFile, with their error paths.
+"""
+import csv
+import os
+import subprocess
+import unittest
+
+import pfsb
+
+TOOL = "ior_like"
+MiB = 1024 * 1024
+
+
+def rank_file(path, rank):
+    return f"{path}.{rank:08d}"
+
+
+def easy_params(d):
+    # io500 ior_easy_add_params: -C -Q 1 -g -G 271 -k -e -o ... -O status -O wear-out -t 2m -b <big> -F
+    return ["-C", "-Q", "1", "-g", "-G", "271", "-k", "-e", "-o", os.path.join(d, "ior-easy", "ior_file_easy"),
+            "-O", f"stoneWallingStatusFile={os.path.join(d, 'ior-easy', 'stonewall')}",
+            "-O", "stoneWallingWearOut=1", "-t", "2m", "-b", "4g", "-F"]
+
+
+def hard_params(d, segments):
+    # io500 ior_hard_add_params: -C -Q 1 -g -G=<hash> -k -e -o ... -O status -t 47008 -b 47008 -s <n>
+    return ["-C", "-Q", "1", "-g", "-G=27182", "-k", "-e", "-o", os.path.join(d, "ior-hard", "file"),
+            "-O", f"stoneWallingStatusFile={os.path.join(d, 'ior-hard.stonewall')}",
+            "-t", "47008", "-b", "47008", "-s", str(segments)]
+
+
+def rnd4k_params(d, block="1m", segments=100000):
+    # io500 ior_rnd4K_add_params, in its "-X=value" form
+    return ["--dataPacketType=t", "-Q=1", "-g", "-G=31415", "-z", "--random-offset-seed=123", "-e",
+            f"-o={os.path.join(d, 'ior-rnd4K', 'file')}",
+            "-O", f"stoneWallingStatusFile={os.path.join(d, 'ior-rnd4K.stonewall')}", "-k", "-t=4096",
+            f"-b={block}", f"-s={segments}"]
+
+
+class Io500Lines(unittest.TestCase):
+
+    def run_ok(self, np, args, doc):
+        r = pfsb.run_tool(TOOL, np, args + ["--quiet"], doc, timeout=300)
+        self.assertEqual(r.returncode, 0, r)
+        pfsb.assert_valid(self, r.doc)
+        return r
+
+    def check_csv(self, path, phase, np):
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([int(row["rank"]) for row in rows], list(range(np)))
+        self.assertTrue(all(row["phase"] == phase["name"] for row in rows))
+        self.assertEqual(sum(int(row["bytes"]) for row in rows), phase["bytes"], "CSV bytes = the document's")
+        self.assertEqual(sum(int(row["transfers"]) for row in rows), phase["ops"])
+
+    def check_stonewall(self, phase, np, transfer):
+        """The agreed count, and the stonewall figures against it."""
+        details, sw = phase["details"], phase["details"]["stonewall"]
+        n = details["transfers_per_rank"]["min"]
+        self.assertEqual(details["transfers_per_rank"]["max"], n, "wear-out: every rank the same count")
+        self.assertEqual(phase["bytes"], n * np * transfer)
+        self.assertLessEqual(sw["transfers_at_stonewall"]["max"], n)
+        self.assertGreaterEqual(sw["transfers_at_stonewall"]["min"], 0)
+        self.assertLessEqual(sw["bytes_at_stonewall"], phase["bytes"])
+        self.assertEqual(sw["bytes_at_stonewall"] % transfer, 0)
+        self.assertLessEqual(sw["stonewall_duration_s"], phase["duration_s"])
+        self.assertTrue(details["intra_test_barriers"])
+        self.assertEqual(details["ranks"], np)
+        return n
+
+    def check_status(self, path, n):
+        with open(path) as f:
+            self.assertEqual(f.read().strip(), str(n), "the status file holds the agreed count")
+
+    def test_ior_easy_write_then_read(self):
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.SHM) as d:
+                os.makedirs(os.path.join(d, "ior-easy"))
+                base = easy_params(d)
+                w = self.run_ok(np, base + ["-w", "-D", "0.3", "-O", "stoneWallingWearOut=1", "-a", "POSIX", "-O",
+                                            f"saveRankPerformanceDetailsCSV={d}/ior-easy-write.csv"],
+                                os.path.join(d, "w.json"))
+                write = w.doc["phases"][0]
+                n = self.check_stonewall(write, np, 2 * MiB)
+                self.assertTrue(write["details"]["stonewall"]["deadline_hit"], "-b 4g outlasts 0.3 s")
+                self.check_status(os.path.join(d, "ior-easy", "stonewall"), n)
+                path = base[base.index("-o") + 1]
+                sizes = [os.path.getsize(rank_file(path, r)) for r in range(np)]
+                self.assertEqual(sizes, [n * 2 * MiB] * np, "each rank's file holds the agreed count")
+                self.check_csv(os.path.join(d, "ior-easy-write.csv"), write, np)
+                for rank in range(np):  # last transfer, independently of the C++ pattern code
+                    seed = pfsb.ior_fpp_seed(271, rank)
+                    with open(rank_file(path, rank), "rb") as f:
+                        f.seek((n - 1) * 2 * MiB)
+                        self.assertEqual(f.read(4096), pfsb.Pattern(seed).expected((n - 1) * 2 * MiB, 4096))
+
+                r = self.run_ok(np, base + ["-r", "-R", "-a", "POSIX", "-O",
+                                            f"saveRankPerformanceDetailsCSV={d}/ior-easy-read.csv"],
+                                os.path.join(d, "r.json"))
+                read = r.doc["phases"][0]
+                self.assertEqual(read["ops"], n * np, "the read does the status file's count")
+                self.assertEqual(r.doc["verification"]["status"], "passed")
+                self.assertEqual(r.doc["verification"]["checks"][0]["bytes"], n * np * 2 * MiB)
+                self.check_csv(os.path.join(d, "ior-easy-read.csv"), read, np)
+                self.assertEqual([os.path.getsize(rank_file(path, r)) for r in range(np)], sizes, "-k kept the files")
+
+    def test_ior_hard_write_then_read_posix_and_collective_mpiio(self):
+        for api, extra in (("POSIX", []), ("MPIIO", ["-c"])):
+            for np in (1, 2, 4):
+                with self.subTest(api=api, np=np), pfsb.temp_dir(pfsb.SHM) as d:
+                    os.makedirs(os.path.join(d, "ior-hard"))
+                    base = hard_params(d, 200000)
+                    w = self.run_ok(np, base + ["-w", *extra, "-D", "0.3", "-a", api, "-O",
+                                                f"saveRankPerformanceDetailsCSV={d}/hard-w.csv", "-O",
+                                                "stoneWallingWearOut=1"], os.path.join(d, "w.json"))
+                    write = w.doc["phases"][0]
+                    n = self.check_stonewall(write, np, 47008)
+                    self.assertLess(n, 200000, "the deadline stopped the phase")
+                    self.check_status(os.path.join(d, "ior-hard.stonewall"), n)
+                    # Segment-major shared file: n whole segments of np blocks.
+                    self.assertEqual(os.path.getsize(os.path.join(d, "ior-hard", "file")), n * np * 47008)
+                    self.check_csv(os.path.join(d, "hard-w.csv"), write, np)
+                    r = self.run_ok(np, base + ["-r", "-R", *extra, "-a", api], os.path.join(d, "r.json"))
+                    self.assertEqual(r.doc["phases"][0]["ops"], n * np)
+                    self.assertEqual(r.doc["verification"]["status"], "passed")
+
+    def test_ior_rnd4k_write_then_read(self):
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.SHM) as d:
+                os.makedirs(os.path.join(d, "ior-rnd4K"))
+                base = rnd4k_params(d)
+                w = self.run_ok(np, base + ["-w", "-D", "0.3", "-a", "POSIX", "-O", "stoneWallingWearOut=1", "-O",
+                                            f"saveRankPerformanceDetailsCSV={d}/rnd-w.csv"], os.path.join(d, "w.json"))
+                write = w.doc["phases"][0]
+                n = self.check_stonewall(write, np, 4096)
+                self.assertTrue(write["details"]["random_offsets"])
+                self.assertEqual(w.doc["config"]["random_offset_seed"], 123)
+                self.assertEqual(w.doc["config"]["data_packet_type_requested"], "t")
+                self.assertTrue(any("-l t" in x for x in w.doc["warnings"]), w.doc["warnings"])
+                self.check_status(os.path.join(d, "ior-rnd4K.stonewall"), n)
+                self.check_csv(os.path.join(d, "rnd-w.csv"), write, np)
+                # Blocks stay in order: the file ends inside the segment that holds transfer n-1.
+                per_block = MiB // 4096
+                seg = (n - 1) // per_block
+                size = os.path.getsize(os.path.join(d, "ior-rnd4K", "file"))
+                self.assertLessEqual(size, (seg + 1) * np * MiB)
+                self.assertGreater(size, seg * np * MiB)
+                r = self.run_ok(np, base + ["-r", "-R", "-a", "POSIX"], os.path.join(d, "r.json"))
+                self.assertEqual(r.doc["phases"][0]["ops"], n * np)
+                self.assertEqual(r.doc["verification"]["status"], "passed",
+                                 "the read visits the same random prefix the write left")
+
+
+class RandomOffsets(unittest.TestCase):
+
+    def test_minus_z_writes_each_offset_once_out_of_order(self):
+        """strace the pwrites of one rank: the offsets of each block are a
+        permutation, not the sequence, and the file verifies."""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            trace, path = os.path.join(d, "trace"), os.path.join(d, "f")
+            cmd = ["strace", "-f", "-qq", "-e", "trace=pwrite64", "-o", trace] + pfsb.mpi_cmd(
+                TOOL, 1, ["-w", "-W", "-z", "-t", "4k", "-b", "64k", "-s", "3", "-o", path, "-k", "--quiet"])
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            offsets = []
+            with open(trace) as f:
+                for line in f:
+                    if "pwrite64(" in line and ", 4096, " in line:
+                        offsets.append(int(line.split(", 4096, ")[1].split(")")[0]))
+            self.assertEqual(len(offsets), 48)
+            self.assertEqual(sorted(offsets), list(range(0, 3 * 65536, 4096)), "each offset once")
+            self.assertNotEqual(offsets, sorted(offsets), "not in sequence")
+            for seg in range(3):  # blocks in order
+                self.assertEqual(sorted(offsets[seg * 16:(seg + 1) * 16]), list(range(seg * 65536, (seg + 1) * 65536, 4096)))
+
+
+class Flags(unittest.TestCase):
+
+    def test_minus_g_with_one_rank_failing_to_open_does_not_hang(self):
+        """-g meets after open: rank 1's open fails (its file is a directory);
+        every rank still reaches the meeting, the run ends with exit 1, the
+        document names the file, and rank 0's file is removed."""
+        for np in (2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.SHM) as d:
+                path = os.path.join(d, "f")
+                os.mkdir(rank_file(path, 1))
+                r = pfsb.run_tool(TOOL, np, ["-g", "-F", "-w", "-t", "4k", "-b", "64k", "-o", path, "--quiet"],
+                                  os.path.join(d, "g.json"), timeout=120)
+                self.assertEqual(r.returncode, 1, r)
+                pfsb.assert_valid(self, r.doc)
+                self.assertIn(rank_file(path, 1), " ".join(e["message"] for e in r.doc["errors"]))
+                self.assertFalse(os.path.exists(rank_file(path, 0)), "files this run created are removed")
+
+    def test_minus_n_runs_on_the_first_ranks(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            r = pfsb.run_tool(TOOL, 3, ["-N", "2", "-W", "-t", "4k", "-b", "64k", "-o", path, "--quiet"],
+                              os.path.join(d, "n.json"))
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            for phase in r.doc["phases"]:
+                self.assertEqual(phase["details"]["ranks"], 2)
+                self.assertEqual(phase["bytes"], 2 * 65536)
+            self.assertEqual(r.doc["verification"]["status"], "passed")
+            self.assertEqual(r.doc["config"]["num_tasks"], 2)
+            self.assertFalse(os.path.exists(path))
+
+    def test_minus_n_errors_reach_every_rank(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            r = pfsb.run_tool(TOOL, 2, ["-N", "3", "-o", path], os.path.join(d, "a.json"))
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIn("-N 3 asks for more ranks than the job has (2)", r.stderr)
+            os.mkdir(rank_file(path, 1))  # rank 1 of the first 2 fails; rank 2 only waits
+            r = pfsb.run_tool(TOOL, 3, ["-N", "2", "-F", "-t", "4k", "-b", "64k", "-o", path, "--quiet"],
+                              os.path.join(d, "b.json"), timeout=120)
+            self.assertEqual(r.returncode, 1, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertIn(rank_file(path, 1), " ".join(e["message"] for e in r.doc["errors"]))
+
+    def test_minus_e_keeps_the_existing_file_whole(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            with open(path, "wb") as f:
+                f.write(b"x" * 300000)
+            r = pfsb.run_tool(TOOL, 2, ["-E", "-W", "-t", "4k", "-b", "64k", "-o", path, "--quiet"],
+                              os.path.join(d, "e.json"))
+            self.assertEqual(r.returncode, 0, r)
+            self.assertTrue(r.doc["config"]["use_existing"])
+            self.assertEqual(r.doc["warnings"], [], "-E: no warning about the existing file")
+            self.assertEqual(os.path.getsize(path), 300000, "never truncated, never removed")
+            with open(path, "rb") as f:
+                f.seek(131072)
+                self.assertEqual(f.read(10), b"x" * 10, "bytes past the test's range untouched")
+            missing = os.path.join(d, "new")
+            r = pfsb.run_tool(TOOL, 1, ["-E", "-t", "4k", "-b", "64k", "-o", missing, "--quiet"])
+            self.assertEqual(r.returncode, 0, r)
+            self.assertEqual(os.path.getsize(missing), 65536, "-E creates a missing file and keeps it")
+
+    def test_minus_t_stops_between_iterations(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = pfsb.run_tool(TOOL, 2, ["-T", "0.001", "-i", "20", "-d", "0.05", "-t", "4k", "-b", "64k", "-o",
+                                        os.path.join(d, "f"), "--quiet"], os.path.join(d, "t.json"))
+            self.assertEqual(r.returncode, 0, r)
+            iterations = {p["iteration"] for p in r.doc["phases"]}
+            self.assertLess(len(iterations), 20)
+            self.assertEqual(len(r.doc["phases"]), 2 * len(iterations), "whole iterations only")
+            self.assertTrue(any(w.startswith("-T 0.001: the run stopped after") for w in r.doc["warnings"]))
+
+    def test_minus_q_stops_at_the_first_failed_check(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            common = ["-t", "4k", "-b", "64k", "-o", path, "-k", "--quiet"]
+            self.assertEqual(pfsb.run_tool(TOOL, 2, ["-w", "-G", "1", *common]).returncode, 0)
+            r = pfsb.run_tool(TOOL, 2, ["-r", "-R", "-i", "3", "-G", "2", *common], os.path.join(d, "a.json"))
+            self.assertEqual(r.returncode, 3, r)
+            self.assertEqual(len(r.doc["phases"]), 3, "without -q every iteration runs")
+            r = pfsb.run_tool(TOOL, 2, ["-r", "-R", "-q", "-i", "3", "-G", "2", *common], os.path.join(d, "q.json"))
+            self.assertEqual(r.returncode, 3, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(len(r.doc["phases"]), 1)
+            self.assertEqual(len(r.doc["verification"]["checks"]), 1)
+
+    def test_min_time_duration_repeats_whole_passes(self):
+        for extra in ([], ["-a", "MPIIO", "-c"]):
+            with self.subTest(extra=extra), pfsb.temp_dir(pfsb.SHM) as d:
+                r = pfsb.run_tool(TOOL, 2, ["-W", "-R", "-t", "4k", "-b", "64k", "-O", "minTimeDuration=0.3", "-o",
+                                            os.path.join(d, "f"), "--quiet", *extra], os.path.join(d, "m.json"))
+                self.assertEqual(r.returncode, 0, r)
+                pfsb.assert_valid(self, r.doc)
+                for phase in r.doc["phases"]:
+                    self.assertGreaterEqual(phase["duration_s"], 0.3)
+                    per_rank = phase["details"]["transfers_per_rank"]
+                    self.assertGreater(per_rank["min"], 16, "more than one pass")
+                    self.assertEqual(per_rank["min"] % 16, 0, "whole passes of 16 transfers")
+                    self.assertEqual(per_rank["max"] % 16, 0)
+                checks = r.doc["verification"]["checks"]
+                self.assertTrue(all(c["passed"] and c["bytes"] == 2 * 65536 for c in checks), checks)
+
+    def test_summary_file_is_the_document(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            summary = os.path.join(d, "s.json")
+            r = pfsb.run_tool(TOOL, 2, ["-t", "4k", "-b", "64k", "-o", os.path.join(d, "f"), "--quiet", "-O",
+                                        f"summaryFile={summary}", "-O", "summaryFormat=JSON"], summary)
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(len(r.doc["phases"]), 2)
+            r = pfsb.run_tool(TOOL, 1, ["-o", os.path.join(d, "g"), "-O", f"summaryFile={summary}", "-O",
+                                        "summaryFormat=JSON"], os.path.join(d, "other.json"))
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIn("both say where the document goes", r.stderr)
+
+    def test_verbose_levels(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            base = ["-w", "-t", "4k", "-b", "64k", "-o", os.path.join(d, "f"), "--quiet", "-D", "5"]
+            one = pfsb.run_tool(TOOL, 2, base + ["-v"])
+            two = pfsb.run_tool(TOOL, 2, base + ["-vv"])
+            self.assertEqual((one.returncode, two.returncode), (0, 0), (one, two))
+            self.assertIn("ior_like: write iteration 0: 2 ranks, open", one.stderr)
+            self.assertIn("ior_like: write stonewall: deadline 5", one.stderr)
+            self.assertNotIn("  rank 1 (", one.stderr)
+            self.assertIn("  rank 1 (", two.stderr)
+            self.assertNotIn("ior_like: write iteration", pfsb.run_tool(TOOL, 2, base).stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
