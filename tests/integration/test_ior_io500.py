@@ -299,6 +299,17 @@ class Flags(unittest.TestCase):
             self.assertEqual(r.returncode, 2, r)
             self.assertIn("both say where the document goes", r.stderr)
 
+    def test_rank_csv_that_cannot_be_written_is_an_error_naming_it(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            csv_path = os.path.join(d, "missing", "r.csv")
+            r = pfsb.run_tool(TOOL, 2, ["-t", "4k", "-b", "64k", "-o", os.path.join(d, "f"), "--quiet", "-O",
+                                        f"saveRankPerformanceDetailsCSV={csv_path}"], os.path.join(d, "c.json"))
+            self.assertEqual(r.returncode, 1, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertIn(csv_path, " ".join(e["message"] for e in r.doc["errors"]))
+            self.assertEqual([p["name"] for p in r.doc["phases"]], ["write"], "the measured phase is kept")
+            self.assertFalse(os.path.exists(os.path.join(d, "f")), "the test file is removed")
+
     def test_verbose_levels(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
             base = ["-w", "-t", "4k", "-b", "64k", "-o", os.path.join(d, "f"), "--quiet", "-D", "5"]
