@@ -4,6 +4,7 @@
 
 #include "backends/backends.hpp"
 #include "backends/hdf5_info.hpp"
+#include "console.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/rank_stats.hpp"
 #include "run.hpp"

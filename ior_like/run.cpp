@@ -14,6 +14,7 @@
 
 #include "backends/backends.hpp"
 #include "hints.hpp"
+#include "console.hpp"
 #include "phase_io.hpp"
 #include "rank_report.hpp"
 #include "pfsbench/stonewall_status.hpp"
@@ -169,7 +170,7 @@ class Runner {
       ctx_.warn(fmt::format("-l {}: ior_like always writes its own pattern (seeded by -G, keyed by the offset, "
                             "incompressible); IOR's packet types are not reproduced, the request is only recorded",
                             cfg_.data_packet_type));
-    if (ctx_.verbose_root()) print_header();
+    if (ctx_.verbose_root()) print_header(ctx_.out, cfg_, be_.name(), layout_.ranks, ctx_.layout.node_count);
   }
 
   // Rank 0 reads the hints (environment and file) and shares them, inside a
@@ -308,7 +309,7 @@ class Runner {
     if (cfg_.verbosity >= 2 || !cfg_.rank_details_csv.empty())
       per_rank = gather_rank_figures(comm_, {t.transfers_done, t.total.end_s - t.total.start_s, t.io.end_s - t.io.start_s});
     if (comm_.is_root()) {
-      if (cfg_show_hints_once(t.facts)) print_hints(t.facts);
+      if (cfg_show_hints_once(t.facts)) print_hints(ctx_.out, t.facts);
       record_phase(name, iteration, spans, t.facts, counts);
       if (cfg_.verbosity >= 2) print_rank_figures(std::cerr, per_rank, host_of_rank(), cfg_.transfer_bytes);
     }
@@ -422,8 +423,8 @@ class Runner {
         {"transfers_per_rank", {{"min", counts.min}, {"max", counts.max}}},
         {"stonewall", stonewall_json(spans, counts)},
     };
-    if (ctx_.verbose_root()) print_row(p);
-    if (cfg_.verbosity >= 1) print_phase_detail(p, counts);
+    if (ctx_.verbose_root()) print_row(ctx_.out, p, cfg_);
+    if (cfg_.verbosity >= 1) print_phase_detail(std::cerr, p, cfg_.deadline_s);
     ctx_.add_phase(std::move(p));
   }
 
@@ -454,29 +455,6 @@ class Runner {
             {"wear_out_duration_s", cfg_.wear_out ? nlohmann::json(spans[kWearOut].span_s()) : nlohmann::json(nullptr)}};
   }
 
-  // -v: the phase's parts and stonewall on stderr (rank 0), IOR-style.
-  void print_phase_detail(const Phase& p, const PhaseCounts& counts) const {
-    const nlohmann::json& d = p.details;
-    std::string line = fmt::format(
-        "ior_like: {} iteration {}: {} ranks, open {:.4f} s, transfers {:.4f} s, fsync {}, close {:.4f} s, "
-        "open..close {:.4f} s; transfers per rank {}..{}\n",
-        p.name, p.iteration, layout_.ranks, d["open_duration_s"].get<double>(), d["io_duration_s"].get<double>(),
-        d["fsync_duration_s"].is_null() ? std::string("-") : fmt::format("{:.4f} s", d["fsync_duration_s"].get<double>()),
-        d["close_duration_s"].get<double>(), p.duration_s, counts.min, counts.max);
-    if (const nlohmann::json& sw = d["stonewall"]; !sw.is_null())
-      line += fmt::format(
-          "ior_like: {} stonewall: deadline {} s {}; transfers per rank at it {}..{}; {} in {:.4f} s = {} aggregate; "
-          "wear-out {}\n",
-          p.name, cfg_.deadline_s, counts.deadline_hit ? "hit" : "not reached", counts.stonewall_min,
-          counts.stonewall_max, format_bytes(sw["bytes_at_stonewall"].get<std::uint64_t>()),
-          sw["stonewall_duration_s"].get<double>(),
-          sw["stonewall_bandwidth_bytes_per_s"].is_null()
-              ? std::string("-")
-              : fmt::format("{:.2f} MiB/s", sw["stonewall_bandwidth_bytes_per_s"].get<double>() / kMiB),
-          sw["wear_out_duration_s"].is_null() ? std::string("off")
-                                              : fmt::format("{:.4f} s", sw["wear_out_duration_s"].get<double>()));
-    std::cerr << line << std::flush;
-  }
 
   bool cfg_show_hints_once(const nlohmann::json& facts) {
     if (!show_hints(cfg_) || hints_shown_ || !facts.is_object() || !facts.contains("hints_in_effect")) return false;
@@ -484,13 +462,6 @@ class Runner {
     return true;
   }
 
-  void print_hints(const nlohmann::json& facts) const {
-    ctx_.out << fmt::format("MPI-IO hints in effect after open ({} component {}):\n", facts.value("io_component_source", ""),
-                            facts["io_component"].is_string() ? facts["io_component"].get<std::string>() : "unknown");
-    if (facts["hints_in_effect"].empty()) ctx_.out << "  (the library reports none)\n";
-    for (const auto& [k, v] : facts["hints_in_effect"].items()) ctx_.out << fmt::format("  {} = {}\n", k, v.get<std::string>());
-    ctx_.out.flush();
-  }
 
   // Reads back `data_rank`'s data through the backend and checks it against
   // the pattern, timed apart from the phase it checks: the `transfers`
@@ -542,57 +513,18 @@ class Runner {
       check.first_mismatch = to_mismatch(first->mismatch, reader, data_file(cfg_.path, cfg_.file_per_process, owner));
     }
     ctx_.result.verification.enabled = true;
-    if (ctx_.verbose_root()) print_check(check);
+    if (ctx_.verbose_root()) print_check(ctx_.out, check);
     ctx_.result.verification.checks.push_back(std::move(check));
     ctx_.checkpoint();
     return go_on;
   }
 
-  void print_check(const VerificationCheck& check) const {
-    if (check.passed)
-      ctx_.out << fmt::format("{:<11} passed: {} verified in {:.3f} s\n", check.phase, format_bytes(check.bytes_checked),
-                              check.duration_s);
-    else
-      ctx_.out << fmt::format("{:<11} FAILED: first wrong byte at offset {} of {} (rank {}): expected 0x{:02x}, "
-                              "found 0x{:02x}; {} wrong bytes in that rank's data\n",
-                              check.phase, check.first_mismatch->offset, check.first_mismatch->path,
-                              check.first_mismatch->rank, check.first_mismatch->expected,
-                              check.first_mismatch->found, check.first_mismatch->mismatched_bytes);
-  }
 
   void remove_created() {
     if (i_create_) be_.remove(my_file_, comm_.rank());
   }
 
-  void print_header() const {
-    const int nodes = ctx_.layout.node_count;
-    ctx_.out << fmt::format(
-        "ior_like: api {}, {} {}, {} ranks on {} node{}, block {}, transfer {}, {} segment{}, {} iteration{}\n",
-        be_.name() + (cfg_.collective ? " (collective)" : ""), cfg_.file_per_process ? "file per process" : "shared file", cfg_.path, layout_.ranks, nodes,
-        nodes == 1 ? "" : "s", format_bytes(cfg_.block_bytes), format_bytes(cfg_.transfer_bytes), cfg_.segments,
-        cfg_.segments == 1 ? "" : "s", cfg_.iterations, cfg_.iterations == 1 ? "" : "s");
-    ctx_.out << fmt::format("{:<6} {:>11} {:>10} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9} {:>9} {:>4}\n",
-                            "access", "bw(MiB/s)", "IOPS", "lat_p50(ms)", "lat_p99(ms)", "block(KiB)", "xfer(KiB)",
-                            "open(s)", "wr/rd(s)", "close(s)", "total(s)", "iter");
-    ctx_.out.flush();
-  }
 
-  void print_row(const Phase& p) const {
-    auto pct = [&](double want) {
-      for (const auto& [pp, ns] : p.latency->percentiles)
-        if (pp == want) return ns / 1e6;
-      return 0.0;
-    };
-    ctx_.out << fmt::format(
-        "{:<6} {:>11} {:>10} {:>11.3f} {:>11.3f} {:>11.0f} {:>10.0f} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f} {:>4}\n",
-        p.name, fixed_or_dash(p.bandwidth_bytes_per_s ? std::optional<double>(*p.bandwidth_bytes_per_s / kMiB)
-                                                      : std::nullopt),
-        fixed_or_dash(p.ops_per_s, 1), pct(50.0), pct(99.0), static_cast<double>(cfg_.block_bytes) / 1024.0,
-        static_cast<double>(cfg_.transfer_bytes) / 1024.0, p.details["open_duration_s"].get<double>(),
-        p.details["io_duration_s"].get<double>(), p.details["close_duration_s"].get<double>(), p.duration_s,
-        p.iteration);
-    ctx_.out.flush();
-  }
 
   const Config& cfg_;
   RunContext& ctx_;
@@ -619,32 +551,5 @@ class Runner {
 }  // namespace
 
 void run(const Config& cfg, RunContext& ctx, IoBackend& backend) { Runner(cfg, ctx, backend).run(); }
-
-void print_summary(const RunResult& result, std::ostream& out) {
-  const auto rows = summarize_phases(result.phases);
-  if (rows.empty()) return;
-  Table table({"operation", "max(MiB/s)", "min(MiB/s)", "mean(MiB/s)", "stddev", "max(OPs)", "min(OPs)",
-               "mean(OPs)", "stddev", "mean(s)", "iterations"});
-  for (const auto& bw : rows) {
-    if (bw.metric != "bandwidth_bytes_per_s") continue;
-    const SummaryRow* ops = nullptr;
-    const SummaryRow* dur = nullptr;
-    for (const auto& r : rows) {
-      if (r.phase != bw.phase) continue;
-      if (r.metric == "ops_per_s") ops = &r;
-      if (r.metric == "duration_s") dur = &r;
-    }
-    auto mib = [](double v) { return fmt::format("{:.2f}", v / kMiB); };
-    auto sd = [](const std::optional<double>& v, double scale) {
-      return v ? fmt::format("{:.2f}", *v / scale) : std::string("-");
-    };
-    table.add_row({bw.phase, mib(bw.stats.max), mib(bw.stats.min), mib(bw.stats.mean), sd(bw.stats.stddev, kMiB),
-                   ops ? fmt::format("{:.2f}", ops->stats.max) : "-", ops ? fmt::format("{:.2f}", ops->stats.min) : "-",
-                   ops ? fmt::format("{:.2f}", ops->stats.mean) : "-", ops ? sd(ops->stats.stddev, 1.0) : "-",
-                   dur ? fmt::format("{:.4f}", dur->stats.mean) : "-", fmt::format("{}", bw.stats.count)});
-  }
-  out << "\nSummary over iterations (bandwidth and OPs share one denominator: first open to last close):\n";
-  table.print(out);
-}
 
 }  // namespace pfsbench::ior_like

@@ -17,7 +17,4 @@ namespace pfsbench::ior_like {
 /// run created are removed first (unless -k).
 void run(const Config& cfg, RunContext& ctx, IoBackend& backend);
 
-/// Rank 0: the closing summary over iterations (IOR's "Summary of all tests").
-void print_summary(const RunResult& result, std::ostream& out);
-
 }  // namespace pfsbench::ior_like
