@@ -82,6 +82,14 @@ def assert_valid(testcase, doc):
     testcase.assertEqual(errs, [], "document does not follow the schema")
 
 
+def run_ok(testcase, tool, np, args, json_path, timeout=300):
+    """Runs `tool` quietly; asserts exit 0 and a valid document; returns the Run."""
+    r = run_tool(tool, np, list(args) + ["--quiet"], json_path, timeout=timeout)
+    testcase.assertEqual(r.returncode, 0, r)
+    assert_valid(testcase, r.doc)
+    return r
+
+
 @contextlib.contextmanager
 def temp_dir(base):
     os.makedirs(base, exist_ok=True)

@@ -48,11 +48,8 @@ def rnd4k_params(d, block="1m", segments=100000):
 
 class Io500Lines(unittest.TestCase):
 
-    def run_ok(self, np, args, doc):
-        r = pfsb.run_tool(TOOL, np, args + ["--quiet"], doc, timeout=300)
-        self.assertEqual(r.returncode, 0, r)
-        pfsb.assert_valid(self, r.doc)
-        return r
+    def run_ok(self, np, args, doc_path):
+        return pfsb.run_ok(self, TOOL, np, args, doc_path, timeout=300)
 
     def check_csv(self, path, phase, np):
         with open(path) as f:

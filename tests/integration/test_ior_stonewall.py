@@ -27,10 +27,7 @@ def rank_file(path, rank):
 class Stonewall(unittest.TestCase):
 
     def run_ok(self, np, args, doc_path):
-        r = pfsb.run_tool(TOOL, np, args + ["--quiet"], doc_path, timeout=240)
-        self.assertEqual(r.returncode, 0, r)
-        pfsb.assert_valid(self, r.doc)
-        return r
+        return pfsb.run_ok(self, TOOL, np, args, doc_path, timeout=240)
 
     def check_pattern(self, path, seed, offset, length):
         with open(path, "rb") as f:
