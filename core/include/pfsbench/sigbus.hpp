@@ -45,7 +45,7 @@ template <class Fn>
 Fault guarded(Fn&& fn) {
   sigjmp_buf jb;
   sigjmp_buf* previous = detail::arm(&jb);
-  if (sigsetjmp(jb, 1) != 0) {
+  if (sigsetjmp(jb, 0) != 0) {  // the mask needs no restoring: the handler is SA_NODEFER
     detail::disarm(previous);
     return detail::last_fault();
   }

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <string>
 
@@ -79,6 +80,24 @@ TEST(SigbusGuard, GuardsAgainAfterAFault) {
     EXPECT_TRUE(fault.faulted);
     EXPECT_EQ(fault.file_offset, 4096u);
   }
+  munmap(p, 8192);
+  publish_window(nullptr, 0, 0);
+}
+
+// guarded() does not save the signal mask (no sigprocmask per guard): the
+// handler runs SA_NODEFER, so SIGBUS must not be left blocked after a fault
+// (a blocked synchronous SIGBUS would kill the next fault's process).
+TEST(SigbusGuard, AFaultLeavesSigbusUnblocked) {
+  install_sigbus_handler();
+  TempFile f(8192);
+  void* p = mmap(nullptr, 8192, PROT_READ, MAP_SHARED, f.fd(), 0);
+  ASSERT_NE(p, MAP_FAILED);
+  publish_window(static_cast<const std::byte*>(p), 8192, 0);
+  ASSERT_EQ(ftruncate(f.fd(), 0), 0);
+  EXPECT_TRUE(guarded([&] { (void)sum64(static_cast<const std::byte*>(p), 8192); }).faulted);
+  sigset_t now;
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, nullptr, &now), 0);
+  EXPECT_FALSE(sigismember(&now, SIGBUS));
   munmap(p, 8192);
   publish_window(nullptr, 0, 0);
 }
