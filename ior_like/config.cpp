@@ -328,7 +328,7 @@ nlohmann::json to_json(const Config& cfg) {
           {"check_write", cfg.check_write},
           {"check_read", cfg.check_read},
           {"read_order", read_order_name(cfg.read_order())},
-          {"task_per_node_offset", cfg.task_per_node_offset},
+          {"task_per_node_offset", cfg.reorder ? nlohmann::json(cfg.task_per_node_offset) : nlohmann::json(nullptr)},
           {"random_offsets", cfg.random_offsets},
           {"random_offset_seed", cfg.random_offsets ? nlohmann::json(cfg.offset_seed()) : nlohmann::json(nullptr)},
           {"intra_test_barriers", cfg.intra_test_barriers},

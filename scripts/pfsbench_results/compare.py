@@ -53,40 +53,45 @@ def phase_names(docs):
 
 
 def group(docs):
-    """{(tool, config_hash): [docs]}, in first-seen order."""
+    """{(tool, config_key): [docs]}, in first-seen order (Doc.config_key:
+    the set parameters of the config, so documents of an older pfsbench
+    that lacked a parameter still match)."""
     groups = {}
     for d in docs:
-        groups.setdefault((d.tool, d.config_hash), []).append(d)
+        groups.setdefault((d.tool, d.config_key), []).append(d)
     return groups
 
 
 def match(base_docs, new_docs, force=False):
     """Pairs of (label, base docs, new docs, warnings). Runs are matched by
-    tool and config_hash; a tool whose configurations differ between the
-    sides raises UsageError unless `force` (then matched by tool)."""
+    tool and configuration; a tool whose configurations differ between the
+    sides raises UsageError unless `force` (then matched by tool). Messages
+    name the documents' config_hash."""
     bg, ng = group(base_docs), group(new_docs)
+    shown = {key: docs[0].config_hash for key, docs in (*bg.items(), *ng.items())}
     pairs, warnings = [], []
     for key, bdocs in bg.items():
         if key in ng:
-            pairs.append((f"{key[0]} {key[1]}", bdocs, ng[key]))
+            pairs.append((f"{key[0]} {shown[key]}", bdocs, ng[key]))
             continue
         others = [k for k in ng if k[0] == key[0] and k not in bg]
         if not others:
-            warnings.append(f"{key[0]} ({key[1]}) has no run on the new side; not compared")
+            warnings.append(f"{key[0]} ({shown[key]}) has no run on the new side; not compared")
             continue
         if not force:
-            raise UsageError(f"{key[0]}: the sides ran different configurations (config_hash differs: base {key[1]}, "
-                             f"new {', '.join(k[1] for k in others)}); compare runs of one configuration, or add "
-                             f"--force to compare them anyway")
+            raise UsageError(f"{key[0]}: the sides ran different configurations (config_hash differs: base "
+                             f"{shown[key]}, new {', '.join(shown[k] for k in others)}); compare runs of one "
+                             f"configuration, or add --force to compare them anyway")
         # Forced: the same suite run name if there is one (acceptance's two
         # ior_like runs each find their own), else the first of the tool.
         names = {d.record.get("name") for d in bdocs} - {None}
         pick = next((k for k in others if names & {d.record.get("name") for d in ng[k]}), others[0])
-        warnings.append(f"{key[0]}: config_hash differs (base {key[1]}, new {pick[1]}); compared anyway (--force)")
+        warnings.append(f"{key[0]}: config_hash differs (base {shown[key]}, new {shown[pick]}); compared anyway "
+                        f"(--force)")
         pairs.append((f"{key[0]} (forced)", bdocs, ng[pick]))
     for key in ng:
         if key not in bg and not any(k[0] == key[0] for k in bg):
-            warnings.append(f"{key[0]} ({key[1]}) has no run on the base side; not compared")
+            warnings.append(f"{key[0]} ({shown[key]}) has no run on the base side; not compared")
     return pairs, warnings
 
 

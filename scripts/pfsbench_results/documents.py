@@ -4,6 +4,7 @@ A result directory is what scripts/suite writes (documents plus
 manifest.json), or any directory of documents. Every loader raises
 UsageError with the path and the reason for input that is not ours."""
 import glob
+import hashlib
 import json
 import os
 
@@ -12,6 +13,22 @@ from . import UsageError
 DOC_SCHEMA = "pfsbench-result"
 MANIFEST_SCHEMA = "pfsbench-manifest"
 MANIFEST = "manifest.json"
+
+
+def set_parameters(value):
+    """`value` without the keys whose value is null or false, recursively,
+    dropping the objects that this leaves empty."""
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for k, v in value.items():
+        if v is None or v is False:
+            continue
+        v = set_parameters(v)
+        if isinstance(v, dict) and not v:
+            continue
+        out[k] = v
+    return out
 
 
 class Doc:
@@ -30,6 +47,20 @@ class Doc:
     @property
     def config_hash(self):
         return self.data.get("config_hash")
+
+    @property
+    def config_key(self):
+        """What runs of one configuration share, across pfsbench versions:
+        the config without its unset parameters (null, false, and objects
+        left empty), hashed. A parameter that a newer version records with
+        its off value (e.g. ior_like's "random_offsets": false) thus matches
+        a document from before it existed, where config_hash differs; any
+        parameter that is set still tells configurations apart."""
+        config = self.data.get("config")
+        if not isinstance(config, dict):
+            return self.config_hash
+        text = json.dumps(set_parameters(config), sort_keys=True, separators=(",", ":"))
+        return "config:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
     def status(self):

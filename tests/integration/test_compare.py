@@ -27,6 +27,7 @@ def synthetic(bandwidths, config_hash="fnv1a64:00000000000000aa", side=None):
     """An ior_like document whose write phase has these bandwidths, one per
     iteration (1 GiB each, so duration = 1 GiB / bandwidth)."""
     doc = minimal_document(tool="ior_like")
+    doc["config"]["variant"] = config_hash  # a different hash stands for a different configuration
     doc["config_hash"] = config_hash
     if side:
         doc["tags"]["side"] = side
@@ -62,6 +63,27 @@ class Gate(unittest.TestCase):
         self.assertIn(r.returncode, (0, 1), r.stderr)
         out = json.loads(r.stdout)
         return [x for x in out["rows"] if x["metric"] == metric]
+
+    def test_parameters_a_newer_version_records_unset_still_match(self):
+        """A CI history made by an older pfsbench: the newer document records
+        parameters the older one lacked, all unset (null, false, an object of
+        unset values). Its config_hash differs, the configuration is the same:
+        the runs are compared. A parameter that is set is a different
+        configuration."""
+        old = synthetic([1e9] * 5)
+        new = synthetic([1e9] * 5)
+        new["config"].update({"random_offsets": False, "num_tasks": None, "hdf5": {"no_fill": False}})
+        new["config_hash"] = "fnv1a64:00000000000000cc"
+        base_path, new_path = self.write("base.json", old), self.write("new.json", new)
+        r = compare(base_path, new_path, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("differs", r.stderr)
+        self.assertEqual(self.rows(r)[0]["verdict"], "same")
+        new["config"]["random_offsets"] = True
+        r = compare(base_path, self.write("new.json", new))
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("the sides ran different configurations (config_hash differs: base "
+                      "fnv1a64:00000000000000aa, new fnv1a64:00000000000000cc)", r.stderr)
 
     def test_ten_percent_drop_with_low_noise_fails_the_gate(self):
         base, new = self.pair(noisy(1e9, 0.01, 10, 1), noisy(0.9e9, 0.01, 10, 2))

@@ -123,6 +123,7 @@ TEST(Config, Io500AndSiteFlagsParse) {
   validate(c);
   const auto j = to_json(c);
   EXPECT_EQ(j["task_per_node_offset"], 2);
+  EXPECT_TRUE(to_json(parse({}))["task_per_node_offset"].is_null()) << "-Q matters only with -C";
   EXPECT_EQ(j["random_offset_seed"], 123);
   EXPECT_EQ(j["num_tasks"], 3);
   EXPECT_EQ(j["min_time_s"], 2.5);
