@@ -218,7 +218,7 @@ def comparison_section(series):
         return ""
     base = series[0]
     out = ["<h2>Comparison</h2><p class='note'>ratio = other / base of the medians; 95% bootstrap interval; "
-           "Mann-Whitney U p-value. Runs matched by tool (and config_hash when the sides share it).</p>"]
+           "Mann-Whitney U p-value. Runs matched by tool (and configuration when the sides share one).</p>"]
     for other in series[1:]:
         try:
             res = compare.compare(base.docs, other.docs, compare.DEFAULT_METRICS[:2], None, force=True)
