@@ -254,7 +254,8 @@ void validate(const Config& cfg) {
   if (cfg.task_per_node_offset != 1 && !cfg.reorder)
     throw UsageError(fmt::format("-Q {} sets how many nodes further -C reads, but -C is not given{}; add -C or "
                                  "drop -Q",
-                                 cfg.task_per_node_offset, cfg.reorder_random ? " (-Z reads a random other rank)" : ""));
+                                 cfg.task_per_node_offset,
+                                 cfg.reorder_random ? " (-Z reads a random other rank)" : ""));
   if (cfg.num_tasks == 0) throw UsageError("-N 0 leaves no rank to do I/O; give -N 1 or more, or -1 for all");
   if (!cfg.summary_file.empty() && cfg.summary_format.empty())
     throw UsageError(fmt::format("-O summaryFile={} without -O summaryFormat=JSON: IOR would write its text summary "
@@ -339,7 +340,8 @@ nlohmann::json to_json(const Config& cfg) {
           {"min_time_s", cfg.min_time_s > 0 ? nlohmann::json(cfg.min_time_s) : nlohmann::json(nullptr)},
           {"data_packet_type_requested",
            cfg.data_packet_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.data_packet_type)},
-          {"rank_details_csv", cfg.rank_details_csv.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.rank_details_csv)},
+          {"rank_details_csv",
+           cfg.rank_details_csv.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.rank_details_csv)},
           {"seed", cfg.seed},
           {"test_file", cfg.path},
           {"odirect", cfg.backend.odirect},

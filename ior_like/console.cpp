@@ -40,7 +40,8 @@ void print_hints(std::ostream& out, const nlohmann::json& facts) {
   out << fmt::format("MPI-IO hints in effect after open ({} component {}):\n", facts.value("io_component_source", ""),
                           facts["io_component"].is_string() ? facts["io_component"].get<std::string>() : "unknown");
   if (facts["hints_in_effect"].empty()) out << "  (the library reports none)\n";
-  for (const auto& [k, v] : facts["hints_in_effect"].items()) out << fmt::format("  {} = {}\n", k, v.get<std::string>());
+  for (const auto& [k, v] : facts["hints_in_effect"].items())
+    out << fmt::format("  {} = {}\n", k, v.get<std::string>());
   out.flush();
 }
 
@@ -59,7 +60,8 @@ void print_check(std::ostream& out, const VerificationCheck& check) {
 void print_header(std::ostream& out, const Config& cfg, const std::string& api, int ranks, int nodes) {
   out << fmt::format(
       "ior_like: api {}, {} {}, {} ranks on {} node{}, block {}, transfer {}, {} segment{}, {} iteration{}\n",
-      api + (cfg.collective ? " (collective)" : ""), cfg.file_per_process ? "file per process" : "shared file", cfg.path, ranks, nodes,
+      api + (cfg.collective ? " (collective)" : ""), cfg.file_per_process ? "file per process" : "shared file",
+      cfg.path, ranks, nodes,
       nodes == 1 ? "" : "s", format_bytes(cfg.block_bytes), format_bytes(cfg.transfer_bytes), cfg.segments,
       cfg.segments == 1 ? "" : "s", cfg.iterations, cfg.iterations == 1 ? "" : "s");
   out << fmt::format("{:<6} {:>11} {:>10} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9} {:>9} {:>4}\n",

@@ -99,8 +99,8 @@ class Runner {
   // still starts (IOR checks between iterations, never inside a phase).
   bool out_of_time(std::uint64_t run_start_ns, int it) {
     if (cfg_.max_time_min <= 0) return false;
-    std::uint64_t over = comm_.is_root() && static_cast<double>(now_ns() - run_start_ns) * 1e-9 >= cfg_.max_time_min * 60
-                             ? 1 : 0;
+    const double elapsed_s = static_cast<double>(now_ns() - run_start_ns) * 1e-9;
+    std::uint64_t over = comm_.is_root() && elapsed_s >= cfg_.max_time_min * 60 ? 1 : 0;
     comm_.bcast(over);
     if (over == 0) return false;
     ctx_.warn(fmt::format("-T {}: the run stopped after {} of {} iterations, its time limit reached", cfg_.max_time_min,
@@ -307,7 +307,8 @@ class Runner {
     reduce_histogram_to_root(comm_, hist_);
     std::vector<RankFigures> per_rank;
     if (cfg_.verbosity >= 2 || !cfg_.rank_details_csv.empty())
-      per_rank = gather_rank_figures(comm_, {t.transfers_done, t.total.end_s - t.total.start_s, t.io.end_s - t.io.start_s});
+      per_rank = gather_rank_figures(
+          comm_, {t.transfers_done, t.total.end_s - t.total.start_s, t.io.end_s - t.io.start_s});
     if (comm_.is_root()) {
       if (cfg_show_hints_once(t.facts)) print_hints(ctx_.out, t.facts);
       record_phase(name, iteration, spans, t.facts, counts);
@@ -324,8 +325,10 @@ class Runner {
 
   std::vector<std::string> host_of_rank() const {
     std::vector<std::string> hosts;
-    for (int node : ctx_.layout.node_of_rank)
-      hosts.push_back(static_cast<std::size_t>(node) < ctx_.layout.hosts.size() ? ctx_.layout.hosts[static_cast<std::size_t>(node)] : "?");
+    for (int node : ctx_.layout.node_of_rank) {
+      const auto n = static_cast<std::size_t>(node);
+      hosts.push_back(n < ctx_.layout.hosts.size() ? ctx_.layout.hosts[n] : "?");
+    }
     return hosts;
   }
 

@@ -91,7 +91,8 @@ TEST(Config, BadSizesNameTheOption) {
 }
 
 TEST(Config, UnimplementedIorFlagsAreRefusedNotIgnored) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"-m"}, {"-u"}, {"-x"}, {"-K"}, {"-J", "4k"}, {"-X", "5"}}) {
+  const std::vector<std::vector<std::string>> refused = {{"-m"}, {"-u"}, {"-x"}, {"-K"}, {"-J", "4k"}, {"-X", "5"}};
+  for (const auto& args : refused) {
     try {
       parse(args);
       ADD_FAILURE() << "accepted " << args[0];
