@@ -107,8 +107,8 @@ void add_options(CLI::App& app, Config& cfg) {
                  "largest count), stoneWallingWearOutIterations=N (a read does N transfers per rank), "
                  "stoneWallingStatusFile=F (the write phase stores its count there; a read-only run loads it), "
                  "minTimeDuration=S (repeat the access pattern until S seconds), summaryFile=F with "
-                 "summaryFormat=JSON (the document is written there), saveRankPerformanceDetailsCSV=F (one CSV "
-                 "line per rank and phase)")
+                 "summaryFormat=JSON (the document is written there), saveRankPerformanceDetailsCSV=F (IOR's "
+                 "per-rank CSV lines, appended: access,rank,total_s,access_s,total_bw,access_bw)")
       ->expected(1)
       ->take_all();
   app.add_option("--collective-timeout", cfg.collective_timeout_s,

@@ -37,20 +37,17 @@ void print_rank_figures(std::ostream& out, const std::vector<RankFigures>& ranks
   out.flush();
 }
 
-void append_rank_csv(const std::string& path, bool start, const std::string& phase, int iteration,
-                     const std::vector<RankFigures>& ranks, const std::vector<std::string>& host_of_rank,
+void append_rank_csv(const std::string& path, const std::string& access, const std::vector<RankFigures>& ranks,
                      std::uint64_t transfer_bytes) {
-  std::ofstream out(path, start ? std::ios::trunc : std::ios::app);
+  std::ofstream out(path, std::ios::app);
   if (!out)
     throw IoError("open (-O saveRankPerformanceDetailsCSV)", path, errno, 0, -1, -1,
                   "check that the directory exists and is writable");
-  if (start) out << "phase,iteration,rank,host,transfers,bytes,duration_s,bandwidth_bytes_per_s,io_duration_s\n";
   for (std::size_t r = 0; r < ranks.size(); ++r) {
     const RankFigures& f = ranks[r];
-    const std::uint64_t bytes = f.transfers * transfer_bytes;
-    out << fmt::format("{},{},{},{},{},{},{:.9f},{:.3f},{:.9f}\n", phase, iteration, r, host(host_of_rank, r),
-                       f.transfers, bytes, f.duration_s, rate_or_zero(static_cast<double>(bytes), f.duration_s),
-                       f.io_duration_s);
+    const auto bytes = static_cast<double>(f.transfers * transfer_bytes);
+    out << fmt::format("{},{},{:.10e},{:.10e},{:.10e},{:.10e}\n", access, r, f.duration_s, f.io_duration_s,
+                       rate_or_zero(bytes, f.duration_s), rate_or_zero(bytes, f.io_duration_s));
   }
   out.flush();
   if (!out) throw IoError("write (-O saveRankPerformanceDetailsCSV)", path, errno, 0);

@@ -25,12 +25,14 @@ std::vector<RankFigures> gather_rank_figures(const Comm& comm, const RankFigures
 void print_rank_figures(std::ostream& out, const std::vector<RankFigures>& ranks,
                         const std::vector<std::string>& host_of_rank, std::uint64_t transfer_bytes);
 
-/// Rank 0: appends one CSV line per rank to `path`, with the header first
-/// when `start` (the run's first phase truncates the file). Columns:
-/// phase,iteration,rank,host,transfers,bytes,duration_s,bandwidth_bytes_per_s,io_duration_s.
-/// Throws IoError naming the path.
-void append_rank_csv(const std::string& path, bool start, const std::string& phase, int iteration,
-                     const std::vector<RankFigures>& ranks, const std::vector<std::string>& host_of_rank,
+/// Rank 0: appends one CSV line per rank to `path` in IOR's format for
+/// -O saveRankPerformanceDetailsCSV (no header, the file is appended to,
+/// as IOR does): access,rank,total_s,access_s,total_bandwidth,access_bandwidth
+/// with `access` "write" or "read", total = the rank's open..close, access =
+/// its first..last transfer, bandwidths in bytes/s of the rank's own bytes
+/// (IOR divides the aggregate evenly; the same with wear-out). Throws
+/// IoError naming the path.
+void append_rank_csv(const std::string& path, const std::string& access, const std::vector<RankFigures>& ranks,
                      std::uint64_t transfer_bytes);
 
 }  // namespace pfsbench::ior_like

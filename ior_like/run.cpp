@@ -316,11 +316,8 @@ class Runner {
     }
     if (!cfg_.rank_details_csv.empty())
       ctx_.step([&] {
-        if (comm_.is_root())
-          append_rank_csv(cfg_.rank_details_csv, !csv_started_, name, iteration, per_rank, host_of_rank(),
-                          cfg_.transfer_bytes);
+        if (comm_.is_root()) append_rank_csv(cfg_.rank_details_csv, name, per_rank, cfg_.transfer_bytes);
       });
-    csv_started_ = true;
   }
 
   std::vector<std::string> host_of_rank() const {
@@ -547,7 +544,6 @@ class Runner {
   bool i_create_ = false;
   std::vector<std::uint64_t> written_counts_;  // by rank: transfers of the last write phase
   std::optional<std::uint64_t> status_count_;  // from -O stoneWallingStatusFile (read-only runs)
-  bool csv_started_ = false;                     // -O saveRankPerformanceDetailsCSV: header written
   std::uint64_t last_transfers_ = 0;            // this rank's transfers in the last data phase
 };
 

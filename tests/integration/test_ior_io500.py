@@ -52,12 +52,17 @@ class Io500Lines(unittest.TestCase):
         return pfsb.run_ok(self, TOOL, np, args, doc_path, timeout=300)
 
     def check_csv(self, path, phase, np):
+        """IOR's per-rank lines: access,rank,total_s,access_s,total_bw,access_bw."""
         with open(path) as f:
-            rows = list(csv.DictReader(f))
-        self.assertEqual([int(row["rank"]) for row in rows], list(range(np)))
-        self.assertTrue(all(row["phase"] == phase["name"] for row in rows))
-        self.assertEqual(sum(int(row["bytes"]) for row in rows), phase["bytes"], "CSV bytes = the document's")
-        self.assertEqual(sum(int(row["transfers"]) for row in rows), phase["ops"])
+            rows = [line.rstrip("\n").split(",") for line in f]
+        self.assertTrue(all(len(row) == 6 for row in rows), rows)
+        self.assertEqual([int(row[1]) for row in rows], list(range(np)))
+        self.assertTrue(all(row[0] == phase["name"] for row in rows))
+        rank_bytes = [float(row[4]) * float(row[2]) for row in rows]  # total_bw x total_s
+        self.assertAlmostEqual(sum(rank_bytes), phase["bytes"], delta=1e-6 * phase["bytes"],
+                               msg="the ranks' bytes add up to the document's")
+        for row in rows:
+            self.assertLessEqual(float(row[3]), float(row[2]), "the transfers lie inside open..close")
 
     def check_stonewall(self, phase, np, transfer):
         """The agreed count, and the stonewall figures against it."""
@@ -295,6 +300,17 @@ class Flags(unittest.TestCase):
                                         "summaryFormat=JSON"], os.path.join(d, "other.json"))
             self.assertEqual(r.returncode, 2, r)
             self.assertIn("both say where the document goes", r.stderr)
+
+    def test_rank_csv_is_appended_to_as_ior_does(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            csv_path = os.path.join(d, "r.csv")
+            for _ in range(2):
+                r = pfsb.run_tool(TOOL, 2, ["-t", "4k", "-b", "64k", "-o", os.path.join(d, "f"), "--quiet", "-O",
+                                            f"saveRankPerformanceDetailsCSV={csv_path}"])
+                self.assertEqual(r.returncode, 0, r)
+            with open(csv_path) as f:
+                rows = [line.split(",")[:2] for line in f]
+            self.assertEqual(rows, [["write", "0"], ["write", "1"], ["read", "0"], ["read", "1"]] * 2)
 
     def test_rank_csv_that_cannot_be_written_is_an_error_naming_it(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
