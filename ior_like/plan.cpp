@@ -1,5 +1,6 @@
 #include "plan.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <random>
 
@@ -66,6 +67,25 @@ std::vector<int> random_derangement(int n, std::uint64_t seed) {
     std::swap(p[static_cast<std::size_t>(i)], p[static_cast<std::size_t>(j)]);
   }
   return p;
+}
+
+std::optional<std::vector<int>> node_shift_sources(const std::vector<int>& node_of_rank, int nodes_away) {
+  const int nodes = node_of_rank.empty() ? 0 : *std::max_element(node_of_rank.begin(), node_of_rank.end()) + 1;
+  std::vector<std::vector<int>> ranks_of_node(static_cast<std::size_t>(nodes));
+  std::vector<std::size_t> place(node_of_rank.size());
+  for (std::size_t r = 0; r < node_of_rank.size(); ++r) {
+    auto& on_node = ranks_of_node[static_cast<std::size_t>(node_of_rank[r])];
+    place[r] = on_node.size();
+    on_node.push_back(static_cast<int>(r));
+  }
+  for (const auto& on_node : ranks_of_node)
+    if (on_node.size() != ranks_of_node.front().size()) return std::nullopt;
+  std::vector<int> src(node_of_rank.size());
+  for (std::size_t r = 0; r < node_of_rank.size(); ++r) {
+    const int target = (node_of_rank[r] + nodes_away % nodes) % nodes;
+    src[r] = ranks_of_node[static_cast<std::size_t>(target)][place[r]];
+  }
+  return src;
 }
 
 std::vector<int> read_sources(int ranks, ReadOrder order, int shift, std::uint64_t seed) {

@@ -2,6 +2,7 @@
 // IOR's offset layout and read orders. Pure functions: no MPI, no I/O.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,16 @@ const char* read_order_name(ReadOrder order) noexcept;
 /// ranks, so no rank reads its own data. Same seed -> same permutation on
 /// every rank. n == 1 gives {0}.
 std::vector<int> random_derangement(int n, std::uint64_t seed);
+
+/// -C -Q q: source[r] = the rank q nodes further on (node index + q, modulo
+/// the nodes) with the same place among its node's ranks (the k-th rank of
+/// node 0 reads the k-th rank of node q), whatever the mapping of ranks to
+/// nodes: block (srun's default) gives rank + q x ranks per node, as IOR;
+/// cyclic gives a rank of another node too, where a shift by the ranks per
+/// node would stay on the same node and read from the client cache.
+/// `node_of_rank[r]` is rank r's node index (0..nodes-1). nullopt when the
+/// nodes hold different numbers of ranks (no such pairing exists).
+std::optional<std::vector<int>> node_shift_sources(const std::vector<int>& node_of_rank, int nodes_away);
 
 /// source[r] = the rank whose data rank r reads.
 std::vector<int> read_sources(int ranks, ReadOrder order, int shift, std::uint64_t seed);

@@ -138,21 +138,7 @@ class Runner {
     });
     if (be_.caps().hints) load_hints();
     if (!cfg_.status_file.empty() && !cfg_.do_write()) load_status();
-    // Whose data each rank reads.
-    int shift = 0;
-    if (cfg_.read_order() == ReadOrder::kShift) {
-      int on_first_node = 0;
-      for (int n : ctx_.layout.node_of_rank) on_first_node += n == 0 ? 1 : 0;
-      shift = cfg_.task_per_node_offset * on_first_node;  // -Q nodes further
-      if (shift % layout_.ranks == 0)
-        ctx_.warn(fmt::format("-C -Q {}: with {} ranks on {}, shifting by {} ranks makes every rank read its own "
-                              "data and the client cache is not defeated; run on more nodes, change -Q or use -Z",
-                              cfg_.task_per_node_offset, layout_.ranks,
-                              ctx_.layout.node_count == 1 ? std::string("one node")
-                                                          : fmt::format("{} nodes", ctx_.layout.node_count),
-                              shift));
-    }
-    sources_ = read_sources(layout_.ranks, cfg_.read_order(), shift, cfg_.seed);
+    choose_sources();
     // Which files this run creates (and may remove): those absent now.
     if (cfg_.do_write() && be_.caps().creates_files) {
       bool existed = false;
@@ -171,6 +157,36 @@ class Runner {
                             "incompressible); IOR's packet types are not reproduced, the request is only recorded",
                             cfg_.data_packet_type));
     if (ctx_.verbose_root()) print_header(ctx_.out, cfg_, be_.name(), layout_.ranks, ctx_.layout.node_count);
+  }
+
+  // Whose data each rank reads: its own, -Z's permutation, or -C's rank -Q
+  // nodes further with the same place on its node, whatever the mapping of
+  // ranks to nodes (a shift by the ranks per node, IOR's rule, stays on the
+  // same node under a cyclic mapping and reads from the client cache).
+  void choose_sources() {
+    sources_ = read_sources(layout_.ranks, cfg_.read_order(), 0, cfg_.seed);
+    if (cfg_.read_order() != ReadOrder::kShift) return;
+    const int q = cfg_.task_per_node_offset;
+    const std::vector<int>& node_of = ctx_.layout.node_of_rank;
+    if (auto by_node = node_shift_sources(node_of, q)) {
+      sources_ = std::move(*by_node);
+    } else {
+      int on_first_node = 0;
+      for (int n : node_of) on_first_node += n == 0 ? 1 : 0;
+      sources_ = read_sources(layout_.ranks, ReadOrder::kShift, q * on_first_node, cfg_.seed);
+      ctx_.warn(fmt::format("-C -Q {}: the nodes hold different numbers of ranks, so each rank reads the rank {} x "
+                            "{} (the first node's ranks) further, IOR's rule; some may read data of their own node",
+                            q, q, on_first_node));
+    }
+    std::size_t same_node = 0;
+    for (std::size_t r = 0; r < sources_.size(); ++r)
+      same_node += node_of[static_cast<std::size_t>(sources_[r])] == node_of[r] ? 1 : 0;
+    if (same_node == sources_.size())
+      ctx_.warn(fmt::format("-C -Q {}: with {} ranks on {}, every rank reads data written on its own node, so the "
+                            "client cache is not defeated; run on more nodes, change -Q or use -Z",
+                            q, layout_.ranks,
+                            ctx_.layout.node_count == 1 ? std::string("one node")
+                                                        : fmt::format("{} nodes", ctx_.layout.node_count)));
   }
 
   // Rank 0 reads the hints (environment and file) and shares them, inside a

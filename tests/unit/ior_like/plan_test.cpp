@@ -119,6 +119,37 @@ TEST(ReadSources, RandomDependsOnlyOnTheSeed) {
   EXPECT_NE(random_derangement(50, 7), random_derangement(50, 8));
 }
 
+TEST(NodeShiftSources, BlockMappingIsIorsShiftByRanksPerNode) {
+  const std::vector<int> block = {0, 0, 0, 1, 1, 1, 2, 2, 2};  // 3 nodes x 3 ranks, srun's default
+  for (int q : {1, 2}) {
+    const auto src = node_shift_sources(block, q);
+    ASSERT_TRUE(src.has_value());
+    EXPECT_EQ(*src, read_sources(9, ReadOrder::kShift, 3 * q, 0)) << "q " << q;
+  }
+}
+
+TEST(NodeShiftSources, CyclicMappingStillReadsAnotherNode) {
+  // 2 nodes x 4 ranks, round-robin: a shift by 4 ranks (the ranks per node)
+  // would land on the same node; by node and place it does not.
+  const std::vector<int> cyclic = {0, 1, 0, 1, 0, 1, 0, 1};
+  const auto shifted = read_sources(8, ReadOrder::kShift, 4, 0);
+  EXPECT_EQ(cyclic[static_cast<std::size_t>(shifted[0])], cyclic[0]) << "the trap: a shift stays on node 0";
+  const auto src = node_shift_sources(cyclic, 1);
+  ASSERT_TRUE(src.has_value());
+  EXPECT_EQ(*src, (std::vector<int>{1, 0, 3, 2, 5, 4, 7, 6}));
+  std::vector<int> sorted = *src;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7})) << "every rank's data is read once";
+  for (std::size_t r = 0; r < src->size(); ++r)
+    EXPECT_NE(cyclic[static_cast<std::size_t>((*src)[r])], cyclic[r]) << "rank " << r;
+}
+
+TEST(NodeShiftSources, OneNodeOrAWholeTurnReadsOwnDataAndUnevenNodesHaveNoPairing) {
+  EXPECT_EQ(*node_shift_sources({0, 0, 0}, 1), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(*node_shift_sources({0, 0, 1, 1}, 2), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_FALSE(node_shift_sources({0, 0, 0, 1}, 1).has_value());
+}
+
 TEST(DataFile, IorNaming) {
   EXPECT_EQ(data_file("/gpfs/f", false, 5), "/gpfs/f");
   EXPECT_EQ(data_file("/gpfs/f", true, 5), "/gpfs/f.00000005");
