@@ -21,17 +21,17 @@ std::uint64_t Config::content_seed() const { return data_seed.value_or(kContentS
 
 namespace {
 
-/// A non-negative integer option that also takes mdtest's "-G=123" form
-/// (IO500's driver passes "-G=<n>" and "-I=<n>"). Junk is a usage error.
+/// A non-negative integer option; junk is a usage error. (mdtest's "-G=123"
+/// form, as IO500's driver passes it, is split by tool_main before parsing:
+/// split_short_equals.)
 template <class T>
 CLI::Option* add_count_option(CLI::App& app, const std::string& names, T& target, const std::string& help) {
   auto* opt = app.add_option_function<std::string>(
       names,
       [&target, names](const std::string& text) {
-        const std::string_view v = !text.empty() && text.front() == '=' ? std::string_view(text).substr(1) : text;
         std::uint64_t value = 0;
-        const auto res = std::from_chars(v.data(), v.data() + v.size(), value);
-        if (v.empty() || res.ec != std::errc() || res.ptr != v.data() + v.size())
+        const auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || res.ec != std::errc() || res.ptr != text.data() + text.size())
           throw UsageError(fmt::format("{} '{}' is not a non-negative integer", names, text));
         target = value;
       },

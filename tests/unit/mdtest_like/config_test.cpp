@@ -8,15 +8,20 @@
 #include <vector>
 
 #include "file_content.hpp"
+#include "pfsbench/cli.hpp"
 #include "pfsbench/error.hpp"
 
 namespace pfsbench::mdtest_like {
 namespace {
 
-Config parse(std::vector<std::string> args, int ranks = 4) {
+// As tool_main parses: "-X=value" split first (split_short_equals).
+Config parse(const std::vector<std::string>& given, int ranks = 4) {
   CLI::App app("t", "mdtest_like");
   Config c;
   add_options(app, c);
+  std::vector<const char*> argv = {"mdtest_like"};
+  for (const auto& a : given) argv.push_back(a.c_str());
+  std::vector<std::string> args = split_short_equals(static_cast<int>(argv.size()), argv.data());
   std::reverse(args.begin(), args.end());  // CLI11 takes them reversed
   app.parse(args);
   validate(c, ranks);
