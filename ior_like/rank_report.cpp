@@ -6,17 +6,15 @@
 #include <fmt/format.h>
 
 #include "pfsbench/error.hpp"
+#include "pfsbench/stats.hpp"
 #include "pfsbench/units.hpp"
 
 namespace pfsbench::ior_like {
 
-std::vector<RankFigures> gather_rank_figures(const Comm& comm, const RankFigures& mine) {
-  return comm.gather_struct(mine);
-}
-
 namespace {
 
-double rate_or_zero(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
+// A rank that moved nothing in no time reads 0 B/s in a table and a CSV.
+double rate_or_zero(double amount, double seconds) { return rate(amount, seconds).value_or(0.0); }
 
 const std::string& host(const std::vector<std::string>& host_of_rank, std::size_t r) {
   static const std::string unknown = "?";

@@ -7,19 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "pfsbench/mpi.hpp"
 
 namespace pfsbench::ior_like {
 
-/// One rank's share of a phase (its own clock, so no skew enters).
+/// One rank's share of a phase (its own clock, so no skew enters); crosses
+/// ranks as one Comm::gather_struct.
 struct RankFigures {
   std::uint64_t transfers = 0;  ///< transfers it completed
   double duration_s = 0;        ///< its open start .. its close end
   double io_duration_s = 0;     ///< its first transfer start .. last transfer end
 };
-
-/// COLLECTIVE. Every rank's figures, in rank order, on rank 0 (empty elsewhere).
-std::vector<RankFigures> gather_rank_figures(const Comm& comm, const RankFigures& mine);
 
 /// Rank 0: one line per rank on `out` (-vv).
 void print_rank_figures(std::ostream& out, const std::vector<RankFigures>& ranks,

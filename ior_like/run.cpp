@@ -323,8 +323,8 @@ class Runner {
     reduce_histogram_to_root(comm_, hist_);
     std::vector<RankFigures> per_rank;
     if (cfg_.verbosity >= 2 || !cfg_.rank_details_csv.empty())
-      per_rank = gather_rank_figures(
-          comm_, {t.transfers_done, t.total.end_s - t.total.start_s, t.io.end_s - t.io.start_s});
+      per_rank = comm_.gather_struct(
+          RankFigures{t.transfers_done, t.total.end_s - t.total.start_s, t.io.end_s - t.io.start_s});
     if (comm_.is_root()) {
       if (cfg_show_hints_once(t.facts)) print_hints(ctx_.out, t.facts);
       record_phase(name, iteration, spans, t.facts, counts);
