@@ -17,10 +17,11 @@
 namespace pfsbench::ior_like {
 
 namespace {
-void add_refused_ior_flags(CLI::App& app);
-}  // namespace
 
-void add_options(CLI::App& app, Config& cfg) {
+void add_refused_ior_flags(CLI::App& app);
+
+// The backend, the layout (-b -t -s), the phases and their checks.
+void add_layout_and_phase_options(CLI::App& app, Config& cfg) {
   std::string apis;
   for (const auto& row : backend_rows())
     apis += fmt::format("\n  {:<6} {}{}", row.ior_name, row.summary, row.built ? "" : " [not built]");
@@ -48,8 +49,14 @@ void add_options(CLI::App& app, Config& cfg) {
   app.add_flag("-F,--file-per-process", cfg.file_per_process, "One file per rank, named PATH.<8-digit rank>");
   app.add_flag("-W,--check-write", cfg.check_write, "After the write phase, read back and verify (timed apart)");
   app.add_flag("-R,--check-read", cfg.check_read, "After the read phase, read again and verify (timed apart)");
+}
+
+// Whose data a rank reads and in which order, which ranks do I/O, how
+// long and how verbosely the run goes.
+void add_order_and_run_options(CLI::App& app, Config& cfg) {
   app.add_flag("-C,--reorder-tasks", cfg.reorder,
-               "Read the data of the rank one node further (rank + ranks per node), against client caches");
+               "Read the data of the rank one node further with the same place on its node (block mapping: rank + "
+               "ranks per node), against client caches");
   app.add_flag("-Z,--reorder-tasks-random", cfg.reorder_random,
                "Read the data of a seeded random other rank (a permutation with no rank reading its own data)");
   app.add_option("-Q,--task-per-node-offset", cfg.task_per_node_offset,
@@ -87,6 +94,10 @@ void add_options(CLI::App& app, Config& cfg) {
                             CLI::ignore_case));
   app.add_option("-o,--test-file", cfg.path, "Test file path (with -F, the prefix of the per-rank files)")
       ->capture_default_str();
+}
+
+// Each backend's options and hints, stonewalling (-D, -O) and the watchdog.
+void add_backend_and_stonewall_options(CLI::App& app, Config& cfg) {
   app.add_flag("--posix.odirect,-B", cfg.backend.odirect, "POSIX: open with O_DIRECT (sizes must be aligned)")
       ->group("POSIX backend options (-a POSIX)");
   app.add_option("-U,--hints-file", cfg.hints_file,
@@ -117,7 +128,14 @@ void add_options(CLI::App& app, Config& cfg) {
                  "hang inside a collective call after an I/O error")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+}
 
+}  // namespace
+
+void add_options(CLI::App& app, Config& cfg) {
+  add_layout_and_phase_options(app, cfg);
+  add_order_and_run_options(app, cfg);
+  add_backend_and_stonewall_options(app, cfg);
   add_refused_ior_flags(app);
 }
 
