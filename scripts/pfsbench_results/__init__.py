@@ -7,8 +7,10 @@ Modules:
   documents  loading documents and result directories (manifest.json)
   suites     suite files (TOML): parse and check before anything runs
   runner     running a suite: launch, manifest, A/B interleaving, resume
-  stats      median, bootstrap confidence interval, Mann-Whitney U
-  compare    matching runs of two sides and gating on the intervals
+  stats      median, bootstrap intervals, Mann-Whitney U, Wilcoxon signed-rank
+  compare    matching workloads, the run as the sample, paired and unpaired tests,
+             verdicts and the gate
+  accept     acceptance specs (TOML): absolute requirements, pass/fail per line
   report     one self-contained HTML page with matplotlib plots
 
 Errors meant for the user are raised as UsageError (exit 2) or RunError

@@ -1,11 +1,35 @@
-"""Matching the runs of two sides and comparing them metric by metric.
+"""Matching the runs of two sides, comparing them phase by phase, the
+verdicts and the gate.
 
-A sample is one phase's value of one iteration of one document: a side's
-samples for (tool, config_hash, phase, metric) pool every iteration of
-every matching document (suite --repeat and the tools' -i both add). The
-gate: a metric regresses when the whole 95% interval of median(new) /
-median(base) lies below 1 - PCT/100 (higher is better), or above
-1 / (1 - PCT/100) (lower is better: durations, latencies)."""
+Workload identity: runs match on the tool and the workload (Doc.workload:
+the config without where it ran, plus ranks, nodes and ranks per node).
+Where it ran (filesystem, mount, device, target, tags, versions, hosts)
+may differ and is shown in "what differs between the sides".
+
+The sample is a run: each document that ended `ok` gives one value per
+phase and metric, the median of its complete iterations (their min..max
+shown beside it). Iterations of one run share its conditions (page cache,
+placement, the neighbours' load), so pooling them would make intervals too
+narrow. A run that did not end ok, and an iteration of a phase that did
+not complete (details.complete false), are never samples; they are listed.
+
+Unpaired (two directories): ratio of medians new/base, its percentile
+bootstrap 95% interval, Mann-Whitney U. Paired (one scripts/suite --ab
+directory): the rounds are paired, per round log(B/A); the ratio is
+exp(median), with a bootstrap interval over rounds and the Wilcoxon
+signed-rank p.
+
+Verdicts: one per tool (workload) and phase, on the phase's headline
+metric. "improvement"/"regression" only when p < 0.05 and the interval
+excludes 1 and each side has >= min_runs runs; else "no significant
+change" or "too few runs (n = k)". Other metrics are shown, not counted.
+
+The gate (gate_pct not None) fails closed: on a significant regression
+larger than PCT, a failed or interrupted matched run, a phase of the base
+side missing on the new side, a workload of the base side without runs on
+the new side, nothing matched, or too few runs."""
+import math
+
 from . import UsageError, stats
 
 # metric -> (direction: +1 higher is better, -1 lower; scale; unit)
@@ -19,7 +43,10 @@ METRICS = {
     "latency_p99.9_ns": (-1, 1e3, "us"),
 }
 DEFAULT_METRICS = ("bandwidth_bytes_per_s", "ops_per_s", "duration_s")
-MIN_REPETITIONS = 5
+# The metric a tool's phases are judged by; default: bandwidth when the
+# phase has one, else ops/s. Metadata phases move few bytes: ops/s.
+HEADLINE = {"mdtest_like": "ops_per_s"}
+MIN_RUNS = 5
 
 
 def metric_value(phase, metric):
@@ -33,14 +60,30 @@ def metric_value(phase, metric):
     return phase.get(metric)
 
 
+def complete(phase):
+    return (phase.get("details") or {}).get("complete") is not False
+
+
 def samples(docs, phase_name, metric):
+    """Every complete iteration's value of this phase in these documents
+    (for plots of the spread; comparisons use run_value)."""
     out = []
     for d in docs:
         for p in d.phases(phase_name):
             v = metric_value(p, metric)
-            if v is not None:
+            if v is not None and complete(p):
                 out.append(float(v))
     return out
+
+
+def run_value(doc, phase_name, metric):
+    """One run's sample of a phase and metric: {"value": median of its
+    complete iterations, "min", "max", "iterations"}, or None."""
+    vals = samples([doc], phase_name, metric)
+    if not vals:
+        return None
+    return {"path": doc.path, "value": stats.median(vals), "min": min(vals), "max": max(vals),
+            "iterations": len(vals)}
 
 
 def phase_names(docs):
@@ -52,70 +95,196 @@ def phase_names(docs):
     return names
 
 
+def headline(tool, docs, phase):
+    m = HEADLINE.get(tool)
+    if m:
+        return m
+    vals = [metric_value(p, "bandwidth_bytes_per_s") for d in docs for p in d.phases(phase)]
+    return "bandwidth_bytes_per_s" if vals and all(v for v in vals) else "ops_per_s"
+
+
+class Side:
+    """The documents of one side, and the runs of its results directory
+    that left no document (manifest records)."""
+
+    def __init__(self, name, docs, missing=()):
+        self.name, self.docs, self.missing = name, list(docs), list(missing)
+
+
+# --- workload identity -------------------------------------------------------
 def group(docs):
-    """{(tool, config_key): [docs]}, in first-seen order (Doc.config_key:
-    the set parameters of the config, so documents of an older pfsbench
-    that lacked a parameter still match)."""
+    """{workload_key: [docs]} in first-seen order."""
     groups = {}
     for d in docs:
-        groups.setdefault((d.tool, d.config_key), []).append(d)
+        groups.setdefault(d.workload_key, []).append(d)
     return groups
 
 
+def show(name, value):
+    """A parameter's value for a message: sizes in binary units."""
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (int, float)) and name.endswith("_bytes") and value >= 1024:
+        for unit, f in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+            if value >= f:
+                return f"{value / f:g} {unit}"
+    return str(value)
+
+
+def differing(bw, nw):
+    """'name: base vs new' for each parameter that differs."""
+    out = []
+    for k in sorted(set(bw) | set(nw)):
+        b, n = bw.get(k), nw.get(k)
+        if b != n:
+            out.append(f"{k}: {show(k, b)} vs {show(k, n)}")
+    return out
+
+
+def run_name(docs):
+    return ", ".join(sorted({d.record.get("name") for d in docs} - {None})) or None
+
+
 def match(base_docs, new_docs, force=False):
-    """Pairs of (label, base docs, new docs, warnings). Runs are matched by
-    tool and configuration; a tool whose configurations differ between the
-    sides raises UsageError unless `force` (then matched by tool). Messages
-    name the documents' config_hash."""
+    """(pairs, missing, warnings): pairs of (base docs, new docs) of one
+    workload; `missing` lists base workloads with no run on the new side.
+    A workload of the base side that the new side ran only with other
+    parameters raises UsageError naming the differing parameters, unless
+    `force` (then matched by the suite's run name, else the closest)."""
     bg, ng = group(base_docs), group(new_docs)
-    shown = {key: docs[0].config_hash for key, docs in (*bg.items(), *ng.items())}
-    pairs, warnings = [], []
+    pairs, missing, warnings = [], [], []
     for key, bdocs in bg.items():
         if key in ng:
-            pairs.append((f"{key[0]} {shown[key]}", bdocs, ng[key]))
+            pairs.append((bdocs, ng[key]))
             continue
         others = [k for k in ng if k[0] == key[0] and k not in bg]
         if not others:
-            warnings.append(f"{key[0]} ({shown[key]}) has no run on the new side; not compared")
+            missing.append(bdocs)
             continue
-        if not force:
-            raise UsageError(f"{key[0]}: the sides ran different configurations (config_hash differs: base "
-                             f"{shown[key]}, new {', '.join(shown[k] for k in others)}); compare runs of one "
-                             f"configuration, or add --force to compare them anyway")
-        # Forced: the same suite run name if there is one (acceptance's two
-        # ior_like runs each find their own), else the first of the tool.
         names = {d.record.get("name") for d in bdocs} - {None}
-        pick = next((k for k in others if names & {d.record.get("name") for d in ng[k]}), others[0])
-        warnings.append(f"{key[0]}: config_hash differs (base {shown[key]}, new {shown[pick]}); compared anyway "
-                        f"(--force)")
-        pairs.append((f"{key[0]} (forced)", bdocs, ng[pick]))
-    for key in ng:
-        if key not in bg and not any(k[0] == key[0] for k in bg):
-            warnings.append(f"{key[0]} ({shown[key]}) has no run on the base side; not compared")
-    return pairs, warnings
+        bw = bdocs[0].workload
+        pick = next((k for k in others if names & {d.record.get("name") for d in ng[k]}), None) or \
+            min(others, key=lambda k: len(differing(bw, ng[k][0].workload)))
+        diff = differing(bw, ng[pick][0].workload)
+        if not force:
+            raise UsageError(f"{key[0]}: the sides ran different workloads ({'; '.join(diff)}); compare runs of "
+                             f"one workload (where they ran may differ), or add --force to compare them anyway")
+        warnings.append(f"{key[0]}: the workloads differ ({'; '.join(diff)}); compared anyway (--force)")
+        pairs.append((bdocs, ng[pick]))
+    matched_new = {id(d) for _, nd in pairs for d in nd}
+    for key, ndocs in ng.items():
+        if not any(id(d) in matched_new for d in ndocs):
+            warnings.append(f"{key[0]}{' (' + run_name(ndocs) + ')' if run_name(ndocs) else ''} has no run on "
+                            f"the base side; not compared")
+    return pairs, missing, warnings
 
 
-def compare_pair(bdocs, ndocs, metrics, gate_pct=None, seed=0):
-    """Rows of one matched pair: per phase and metric, the medians, the
-    ratio new/base, its bootstrap interval, the U test's p and the verdict."""
+# --- what differs --------------------------------------------------------------
+def _env(doc, *path):
+    v = doc.data.get("environment") or {}
+    for p in path:
+        v = (v or {}).get(p) if isinstance(v, dict) else None
+    return v
+
+
+DIFF_FIELDS = (
+    ("filesystem type", lambda d: _env(d, "target", "fs_type")),
+    ("mount options", lambda d: _env(d, "target", "mount", "options")),
+    ("device", lambda d: " ".join(str(x) for x in (_env(d, "target", "mount", "source"),
+                                                   _env(d, "target", "mount", "device")) if x) or None),
+    ("mount point", lambda d: _env(d, "target", "mount", "mount_point")),
+    ("target", lambda d: _env(d, "target", "probed_path")),
+    ("tags", lambda d: ", ".join(f"{k}={v}" for k, v in sorted((d.data.get("tags") or {}).items())) or None),
+    ("label", lambda d: d.data.get("label")),
+    ("pfsbench", lambda d: " ".join(str(x) for x in (_env(d, "software", "pfsbench_version"),
+                                                     _env(d, "software", "git_revision")) if x) or None),
+    ("MPI", lambda d: _env(d, "software", "mpi_library")),
+    ("HDF5", lambda d: _env(d, "software", "hdf5_version")),
+    ("hosts", lambda d: ", ".join(_env(d, "hosts") or []) or None),
+    ("kernel", lambda d: _env(d, "system", "kernel")),
+)
+
+
+def differences(base_docs, new_docs):
+    """What may differ between the sides, each with the values of each side
+    and whether they differ: [{"what", "base": [...], "new": [...], "differs"}]."""
+    out = []
+    for what, get in DIFF_FIELDS:
+        b = sorted({str(v) for v in map(get, base_docs) if v is not None})
+        n = sorted({str(v) for v in map(get, new_docs) if v is not None})
+        out.append({"what": what, "base": b, "new": n, "differs": b != n})
+    return out
+
+
+# --- rows, verdicts ----------------------------------------------------------------
+def pair_key(doc):
+    return (doc.record.get("name"), doc.record.get("repetition"))
+
+
+def compare_pair(bdocs, ndocs, metrics, paired=False, seed=0, min_runs=MIN_RUNS):
+    """Rows of one matched workload: per phase of the base side and metric,
+    each side's runs, the ratio, its interval, the p-value and the verdict
+    (counted only on the phase's headline metric)."""
+    tool = bdocs[0].tool
+    run = run_name(bdocs)
     rows = []
-    # The suite's run name(s) of the base side (None for bare documents).
-    run = ", ".join(sorted({d.record.get("name") for d in bdocs} - {None})) or None
     for phase in phase_names(bdocs):
-        for metric in metrics:
-            b, n = samples(bdocs, phase, metric), samples(ndocs, phase, metric)
-            if not b or not n:
+        head = headline(tool, bdocs, phase)
+        for metric in dict.fromkeys([head, *metrics]):
+            if metric not in METRICS:
                 continue
+            rb = [x for x in (run_value(d, phase, metric) for d in bdocs) if x]
+            rn = [x for x in (run_value(d, phase, metric) for d in ndocs) if x]
+            if not rb or not rn:
+                continue
+            b, n = [x["value"] for x in rb], [x["value"] for x in rn]
             mb, mn = stats.median(b), stats.median(n)
             if mb == 0:
                 continue
-            ci = stats.bootstrap_ratio_ci(b, n, seed=seed)
-            rows.append({"tool": bdocs[0].tool, "run": run, "phase": phase, "metric": metric,
-                         "higher_is_better": METRICS[metric][0] > 0, "n_base": len(b), "n_new": len(n),
-                         "median_base": mb, "median_new": mn, "ratio": mn / mb,
-                         "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None,
-                         "p_value": stats.mann_whitney_p(b, n), "verdict": verdict(metric, ci, gate_pct)})
+            row = {"tool": tool, "run": run, "phase": phase, "metric": metric, "headline": metric == head,
+                   "higher_is_better": METRICS[metric][0] > 0, "n_base": len(b), "n_new": len(n),
+                   "median_base": mb, "median_new": mn, "spread_base": spread(rb), "spread_new": spread(rn),
+                   "runs_base": rb, "runs_new": rn}
+            if paired:
+                bv = {pair_key(d): x["value"] for d, x in ((d, run_value(d, phase, metric)) for d in bdocs) if x}
+                nv = {pair_key(d): x["value"] for d, x in ((d, run_value(d, phase, metric)) for d in ndocs) if x}
+                keys = [k for k in bv if k in nv]
+                pb, pn = [bv[k] for k in keys], [nv[k] for k in keys]
+                ci = stats.bootstrap_paired_ci(pb, pn, seed=seed)
+                row.update({"mode": "paired", "test": "wilcoxon signed-rank", "n_pairs": len(keys),
+                            "ratio": stats.paired_ratio(pb, pn), "p_value": stats.wilcoxon_p(pb, pn)})
+                n_runs = len(keys)
+            else:
+                ci = stats.bootstrap_ratio_ci(b, n, seed=seed)
+                row.update({"mode": "unpaired", "test": "mann-whitney U", "ratio": mn / mb,
+                            "p_value": stats.mann_whitney_p(b, n)})
+                n_runs = min(len(b), len(n))
+            row["ci_low"], row["ci_high"] = (ci if ci else (None, None))
+            row["verdict"] = verdict(row, n_runs, min_runs)
+            rows.append(row)
     return rows
+
+
+def spread(runs):
+    """The largest min..max range of a run's iterations, relative to its median."""
+    vals = [(x["max"] - x["min"]) / x["value"] for x in runs if x["value"]]
+    return max(vals) if vals else None
+
+
+def significant(row):
+    return (row["p_value"] is not None and row["p_value"] < stats.ALPHA and row["ci_low"] is not None
+            and (row["ci_low"] > 1 or row["ci_high"] < 1))
+
+
+def verdict(row, n_runs, min_runs=MIN_RUNS):
+    if n_runs < min_runs:
+        return f"too few runs (n = {n_runs})"
+    if row["ratio"] is None or not significant(row):
+        return "no significant change"
+    better = (row["ratio"] > 1) == row["higher_is_better"]
+    return "improvement" if better else "regression"
 
 
 def row_label(row):
@@ -123,39 +292,103 @@ def row_label(row):
     return row["tool"] if row.get("run") in (None, row["tool"]) else f"{row['tool']} ({row['run']})"
 
 
-def verdict(metric, ci, gate_pct):
-    """'regression' when the interval lies wholly on the bad side of the
-    gate, 'improvement' wholly on the good side of it, else 'same'.
-    Without a gate (gate_pct None) the threshold is 0%."""
-    if ci is None:
-        return "unknown"
-    pct = (gate_pct or 0.0) / 100
-    low_bound, high_bound = (1 - pct, 1 / (1 - pct)) if pct < 1 else (0.0, float("inf"))
-    better = METRICS[metric][0] > 0
-    worse_side = ci[1] < low_bound if better else ci[0] > high_bound
-    better_side = ci[0] > high_bound if better else ci[1] < low_bound
-    return "regression" if worse_side else "improvement" if better_side else "same"
+def beyond_gate(row, gate_pct):
+    """A significant regression larger than gate_pct percent."""
+    if row["verdict"] != "regression":
+        return False
+    limit = 1 - gate_pct / 100
+    return row["ratio"] < limit if row["higher_is_better"] else row["ratio"] > 1 / limit
 
 
-def compare(base_docs, new_docs, metrics=DEFAULT_METRICS, gate_pct=None, force=False, seed=0):
-    """The whole comparison: {"rows": [...], "warnings": [...], "regressions": n}."""
-    pairs, warnings = match(base_docs, new_docs, force)
-    for side, docs in (("base", base_docs), ("new", new_docs)):
-        bad = [d.path for d in docs if d.status != "ok"]
-        if bad:
-            warnings.append(f"{side}: {len(bad)} run(s) did not finish ok ({', '.join(bad[:3])}); "
-                            f"their finished phases are counted")
-    rows = []
-    for _label, b, n in pairs:
-        rows += compare_pair(b, n, metrics, gate_pct, seed)
+# --- the whole comparison ------------------------------------------------------
+def not_samples(side_name, side):
+    """The runs of a side that are not samples, and incomplete phases."""
+    out = []
+    for d in side.docs:
+        if d.status != "ok":
+            errs = "; ".join(e.get("message", "") for e in d.data.get("errors", [])[:2])
+            out.append({"side": side_name, "tool": d.tool, "run": d.record.get("name"), "path": d.path,
+                        "status": d.status, "what": "run", "reason": errs or f"status {d.status}"})
+            continue
+        for p in d.phases():
+            if not complete(p):
+                out.append({"side": side_name, "tool": d.tool, "run": d.record.get("name"), "path": d.path,
+                            "status": d.status, "what": f"phase {p['name']} iteration {p['iteration']}",
+                            "reason": "the phase did not complete"})
+    for rec in side.missing:
+        out.append({"side": side_name, "tool": rec.get("tool"), "run": rec.get("name"),
+                    "path": rec.get("document") or rec.get("log"), "status": rec.get("status"), "what": "run",
+                    "reason": "; ".join(rec.get("schema_errors") or []) or f"status {rec.get('status')}, no document"})
+    return out
+
+
+def compare(base, new, metrics=DEFAULT_METRICS, gate_pct=None, force=False, seed=0, paired=False,
+            min_runs=MIN_RUNS):
+    """The whole comparison of two Sides (or lists of documents):
+    {"rows", "verdicts", "differences", "not_samples", "warnings", "gate", "regressions"}."""
+    base = base if isinstance(base, Side) else Side("base", base)
+    new = new if isinstance(new, Side) else Side("new", new)
+    pairs, missing, warnings = match(base.docs, new.docs, force)
+    rows, failures = [], []
+    for bdocs, ndocs in pairs:
+        ok_b = [d for d in bdocs if d.status == "ok"]
+        ok_n = [d for d in ndocs if d.status == "ok"]
+        label = f"{bdocs[0].tool}" + (f" ({run_name(bdocs)})" if run_name(bdocs) not in (None, bdocs[0].tool) else "")
+        for side, docs in (("base", bdocs), ("new", ndocs)):
+            bad = [d for d in docs if d.status != "ok"]
+            if bad:
+                failures.append({"cause": "failed_run", "message": (
+                    f"{label}: {len(bad)} run(s) on the {side} side did not end ok "
+                    f"({', '.join(f'{d.path}: {d.status}' for d in bad[:3])}); a failed or interrupted run is "
+                    f"not a sample, and the gate does not pass without it")})
+        if not ok_b or not ok_n:
+            continue
+        new_phases = set(phase_names(ok_n))
+        for ph in phase_names(ok_b):
+            if ph not in new_phases or not any(run_value(d, ph, headline(d.tool, ok_b, ph)) for d in ok_n):
+                failures.append({"cause": "missing_phase", "message": (
+                    f"{label}: phase {ph} ran on the base side but has no complete result on the new side")})
+        rows += compare_pair(ok_b, ok_n, metrics, paired, seed, min_runs)
+    # Runs of a results directory that left no document: their workload is
+    # unknown, so they count against the gate whatever they would have matched.
+    for side, s in (("base", base), ("new", new)):
+        if s.missing:
+            failures.append({"cause": "failed_run", "message": (
+                f"{len(s.missing)} run(s) on the {side} side left no document "
+                f"({', '.join(str(r.get('name')) + ': ' + str(r.get('status')) for r in s.missing[:3])})")})
+    for bdocs in missing:
+        failures.append({"cause": "missing_workload", "message": (
+            f"{bdocs[0].tool}{' (' + run_name(bdocs) + ')' if run_name(bdocs) else ''} ran on the base side "
+            f"but not on the new side")})
+    if not pairs:
+        failures.append({"cause": "nothing_matched", "message": (
+            f"nothing matched: no workload ran on both sides (base: "
+            f"{', '.join(sorted({d.tool for d in base.docs})) or 'none'}; new: "
+            f"{', '.join(sorted({d.tool for d in new.docs})) or 'none'})")})
+    verdicts = [r for r in rows if r["headline"]]
     few = {}
-    for r in rows:
-        for side in ("base", "new"):
-            if r[f"n_{side}"] < MIN_REPETITIONS:
-                key = (r["tool"], side)
-                few[key] = min(few.get(key, r[f"n_{side}"]), r[f"n_{side}"])
-    for (tool, side), count in sorted(few.items()):
-        warnings.append(f"{tool}: the {side} side has {count} repetition(s) of a phase, fewer than "
-                        f"{MIN_REPETITIONS}: its intervals are wide or degenerate; use scripts/suite --repeat")
-    return {"gate_pct": gate_pct, "rows": rows, "warnings": warnings,
-            "regressions": sum(r["verdict"] == "regression" for r in rows)}
+    for r in verdicts:
+        n = r["n_pairs"] if r["mode"] == "paired" else min(r["n_base"], r["n_new"])
+        if n < min_runs:
+            few[row_label(r)] = min(few.get(row_label(r), n), n)
+    for label, n in few.items():
+        failures.append({"cause": "too_few_runs", "message": (
+            f"{label}: too few runs (n = {n}, --min-runs {min_runs}); run scripts/suite with --repeat {min_runs} "
+            f"or more")})
+    regressions = [r for r in verdicts if r["verdict"] == "regression"]
+    if gate_pct is not None:
+        for r in verdicts:
+            if beyond_gate(r, gate_pct):
+                failures.insert(0, {"cause": "regression", "message": (
+                    f"{row_label(r)} {r['phase']}: significant regression of {r['metric']}, ratio {r['ratio']:.3f} "
+                    f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}], p = {r['p_value']:.3g}, beyond {gate_pct:g}%")})
+    for f in failures:
+        if gate_pct is None and f["cause"] != "regression":
+            warnings.append(f["message"])
+    gate = None if gate_pct is None else {"pct": gate_pct, "passed": not failures, "failures": failures}
+    return {"mode": "paired" if paired else "unpaired", "min_runs": min_runs, "gate_pct": gate_pct, "gate": gate,
+            "rows": rows, "verdicts": [{k: r[k] for k in ("tool", "run", "phase", "metric", "ratio", "ci_low",
+                                                           "ci_high", "p_value", "n_base", "n_new", "verdict")}
+                                       for r in verdicts],
+            "differences": differences(base.docs, new.docs), "not_samples": not_samples("base", base) +
+            not_samples("new", new), "warnings": warnings, "regressions": len(regressions)}

@@ -31,6 +31,33 @@ def set_parameters(value):
     return out
 
 
+# Config keys that say where a run ran, not what it did: the paths and names
+# under the target (and dio_batch's O_DIRECT alignment, probed from the
+# target's device). A workload's identity leaves them out, so the same
+# suite on two filesystems matches.
+LOCATION_KEYS = {
+    "ior_like": {"test_file", "rank_details_csv", "stonewall_status_file"},
+    "mdtest_like": {"directory"},
+    "dio_batch": {"path", "dio_alignment"},
+    "mmap_read": {"file"},
+}
+GENERIC_LOCATION_KEYS = {"path", "file", "directory", "dir", "test_file", "target"}
+# What the launch changes about the work: from `environment`.
+LAUNCH_KEYS = ("ranks", "nodes", "ranks_per_node")
+
+
+def flatten(value, prefix=""):
+    """{"a": {"b": 1}} -> {"a.b": 1}; lists stay values."""
+    out = {}
+    for k, v in value.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, name + "."))
+        else:
+            out[name] = v
+    return out
+
+
 class Doc:
     """One result document, with where it came from and, for suite runs,
     its manifest record (side, repetition, status of the run)."""
@@ -61,6 +88,26 @@ class Doc:
             return self.config_hash
         text = json.dumps(set_parameters(config), sort_keys=True, separators=(",", ":"))
         return "config:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def workload(self):
+        """The workload's identity as {parameter: value}: the config's set
+        parameters (see config_key) without where it ran (LOCATION_KEYS),
+        plus ranks, nodes and ranks per node. Labels and tags are never
+        part of it."""
+        config = self.data.get("config")
+        config = dict(config) if isinstance(config, dict) else {"config_hash": self.config_hash}
+        for k in LOCATION_KEYS.get(self.tool, GENERIC_LOCATION_KEYS):
+            config.pop(k, None)
+        out = flatten(set_parameters(config))
+        env = self.data.get("environment") or {}
+        for k in LAUNCH_KEYS:
+            out[k] = env.get(k)
+        return out
+
+    @property
+    def workload_key(self):
+        return (self.tool, json.dumps(self.workload, sort_keys=True, separators=(",", ":")))
 
     @property
     def status(self):

@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from . import UsageError, compare, documents  # noqa: E402
+from . import UsageError, accept, compare, documents  # noqa: E402
 
 STATUS_CLASS = {"ok": "ok", "failed": "bad", "verify_failed": "bad", "usage_error": "bad", "setup_failed": "bad",
                 "interrupted": "warn", "not_run": "warn", "pending": "warn"}
@@ -217,8 +217,10 @@ def comparison_section(series):
     if len(series) < 2:
         return ""
     base = series[0]
-    out = ["<h2>Comparison</h2><p class='note'>ratio = other / base of the medians; 95% bootstrap interval; "
-           "Mann-Whitney U p-value. Runs matched by tool (and configuration when the sides share one).</p>"]
+    out = ["<h2>Comparison</h2><p class='note'>One sample per run (the median of its iterations); ratio = other / "
+           "base of the medians over runs; 95% bootstrap interval; Mann-Whitney U p-value. Runs matched by workload "
+           "(by tool when the workloads differ). A verdict needs p &lt; 0.05, an interval excluding 1 and "
+           f"{compare.MIN_RUNS} runs a side; only the headline metric of a phase is counted.</p>"]
     for other in series[1:]:
         try:
             res = compare.compare(base.docs, other.docs, compare.DEFAULT_METRICS[:2], None, force=True)
@@ -232,14 +234,34 @@ def comparison_section(series):
             rows.append([compare.row_label(r), r["phase"], f"{r['metric']} [{unit}]", num(r['median_base'] / scale),
                          num(r['median_new'] / scale), f"{r['ratio']:.3f}", ci,
                          "-" if r["p_value"] is None else f"{r['p_value']:.3f}", f"{r['n_base']}/{r['n_new']}",
-                         r["verdict"]])
-            classes.append({"regression": "bad", "improvement": "ok"}.get(r["verdict"]))
+                         r["verdict"] if r["headline"] else f"({r['verdict']}; not counted)"])
+            classes.append({"regression": "bad", "improvement": "ok"}.get(r["verdict"]) if r["headline"] else None)
         out.append(f"<h3>{esc(other.name)} against {esc(base.name)}</h3>")
         out.append(table(["tool", "phase", "metric", base.name, other.name, "ratio", "95% CI", "p (U)", "n", "verdict"],
                          rows, classes))
         if res["warnings"]:
             out.append("<ul class='note'>" + "".join(f"<li>{esc(w)}</li>" for w in res["warnings"]) + "</ul>")
     return "".join(out)
+
+
+def acceptance_section(spec, run_dirs):
+    """The acceptance spec evaluated on the documents of every directory."""
+    if spec is None:
+        return ""
+    docs = [d for rd in run_dirs for d in rd.docs]
+    res = accept.evaluate(spec, docs)
+    rows, classes = [], []
+    for r in res["lines"]:
+        op = ">=" if r["bound"] == "at_least" else "<="
+        rows.append([r["name"], r["tool"], r["phase"], r["metric"], f"{op} {accept.show_value(r['metric'], r['required'])}",
+                     r["statistic"], "-" if r["value"] is None else accept.show_value(r["metric"], r["value"]),
+                     r["runs"], "pass" if r["passed"] else "FAIL", r["message"]])
+        classes.append("ok" if r["passed"] else "bad")
+    head = "passed" if res["passed"] else "FAILED"
+    return (f"<h2>Acceptance</h2><p>{esc(res['title'])} ({esc(res['spec'])}): <b>{head}</b>. Each run gives one "
+            f"value, the median of its iterations.</p>" +
+            table(["requirement", "tool", "phase", "metric", "required", "statistic", "measured", "runs", "result",
+                   "detail"], rows, classes))
 
 
 def provenance_section(series):
@@ -307,7 +329,7 @@ def tool_section(tool, series):
     return "".join(parts)
 
 
-def build(paths, title=None):
+def build(paths, title=None, spec=None):
     """The HTML text of the report of these results directories."""
     run_dirs = [documents.RunDir(p) for p in paths]
     series = series_of(run_dirs)
@@ -319,7 +341,7 @@ def build(paths, title=None):
     title = title or "pfsbench report: " + ", ".join(s.name for s in series)
     body = [f"<h1>{esc(title)}</h1><p class='note'>generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
             f"from {len(run_dirs)} results director{'y' if len(run_dirs) == 1 else 'ies'}.</p>",
-            runs_section(run_dirs), comparison_section(series)]
+            runs_section(run_dirs), acceptance_section(spec, run_dirs), comparison_section(series)]
     body += [tool_section(t, series) for t in tools]
     body.append(provenance_section(series))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"

@@ -1,10 +1,14 @@
-"""scripts/compare: matching by tool and config_hash, the ratio of medians
-with its bootstrap interval and Mann-Whitney p, and the --gate exit code.
+"""scripts/compare: matching by workload, one sample per run, the ratio of
+medians with its bootstrap interval and Mann-Whitney p (paired rounds and
+Wilcoxon for an --ab directory), the verdicts and the --gate exit code.
 
 The gate is checked on synthetic documents whose answer is known: a 10%
 drop with 1% noise fails --gate 5, the same drop inside 30% noise does not,
-identical inputs pass, and for durations (lower is better) the direction is
-reversed. Real ior_like runs check the matching and the table."""
+identical inputs pass, two runs a side give no verdict however many
+iterations they have, and for durations (lower is better) the direction is
+reversed. Real ior_like runs check the matching and the table. The
+statistics' error rates on simulated data and the fail-closed cases are in
+test_decisions.py."""
 import json
 import math
 import os
@@ -42,6 +46,16 @@ def noisy(center, rel_noise, n, seed):
     return [center * (1 + rel_noise * rng.uniform(-1, 1)) for _ in range(n)]
 
 
+def runs(center, rel_noise, n, seed, iterations=2):
+    """n runs' bandwidths, one list of iterations per run."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        level = center * (1 + rel_noise * rng.uniform(-1, 1))
+        out.append([level * (1 + 0.002 * rng.uniform(-1, 1)) for _ in range(iterations)])
+    return out
+
+
 class Gate(unittest.TestCase):
     def setUp(self):
         self._d = pfsb.temp_dir(pfsb.SHM)
@@ -52,12 +66,19 @@ class Gate(unittest.TestCase):
 
     def write(self, name, doc):
         path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             json.dump(doc, f)
         return path
 
+    def side(self, name, run_values, **kw):
+        """A directory of documents, one per run (the sample is a run)."""
+        for i, values in enumerate(run_values):
+            self.write(os.path.join(name, f"r{i}.json"), synthetic(values, **kw))
+        return os.path.join(self.dir, name)
+
     def pair(self, base, new, **kw):
-        return self.write("base.json", synthetic(base, **kw)), self.write("new.json", synthetic(new, **kw))
+        return self.side("base", base, **kw), self.side("new", new, **kw)
 
     def rows(self, r, metric="bandwidth_bytes_per_s"):
         self.assertIn(r.returncode, (0, 1), r.stderr)
@@ -67,100 +88,139 @@ class Gate(unittest.TestCase):
     def test_parameters_a_newer_version_records_unset_still_match(self):
         """A CI history made by an older pfsbench: the newer document records
         parameters the older one lacked, all unset (null, false, an object of
-        unset values). Its config_hash differs, the configuration is the same:
+        unset values). Its config_hash differs, the workload is the same:
         the runs are compared. A parameter that is set is a different
-        configuration."""
-        old = synthetic([1e9] * 5)
-        new = synthetic([1e9] * 5)
+        workload, and the message names it."""
+        old = synthetic([1e9] * 2)
+        new = synthetic([1e9] * 2)
         new["config"].update({"random_offsets": False, "num_tasks": None, "hdf5": {"no_fill": False}})
         new["config_hash"] = "fnv1a64:00000000000000cc"
-        base_path, new_path = self.write("base.json", old), self.write("new.json", new)
+        for i in range(5):
+            self.write(f"base/{i}.json", old)
+            self.write(f"new/{i}.json", new)
+        base_path, new_path = os.path.join(self.dir, "base"), os.path.join(self.dir, "new")
         r = compare(base_path, new_path, "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertNotIn("differs", r.stderr)
-        self.assertEqual(self.rows(r)[0]["verdict"], "same")
+        self.assertNotIn("differ", r.stderr)
+        self.assertEqual(self.rows(r)[0]["verdict"], "no significant change")
         new["config"]["random_offsets"] = True
-        r = compare(base_path, self.write("new.json", new))
+        self.write("new/0.json", new)
+        r = compare(base_path, os.path.join(self.dir, "new", "0.json"))
         self.assertEqual(r.returncode, 2, r.stdout)
-        self.assertIn("the sides ran different configurations (config_hash differs: base "
-                      "fnv1a64:00000000000000aa, new fnv1a64:00000000000000cc)", r.stderr)
+        self.assertIn("ior_like: the sides ran different workloads (random_offsets: unset vs on)", r.stderr)
 
     def test_ten_percent_drop_with_low_noise_fails_the_gate(self):
-        base, new = self.pair(noisy(1e9, 0.01, 10, 1), noisy(0.9e9, 0.01, 10, 2))
+        base, new = self.pair(runs(1e9, 0.01, 10, 1), runs(0.9e9, 0.01, 10, 2))
         r = compare(base, new, "--gate", "5", "--json")
         self.assertEqual(r.returncode, 1, r.stderr)
         bw = self.rows(r)[0]
         self.assertEqual(bw["verdict"], "regression")
+        self.assertTrue(bw["headline"])
+        self.assertEqual((bw["n_base"], bw["n_new"]), (10, 10), "one sample per run, not per iteration")
         self.assertAlmostEqual(bw["ratio"], 0.9, delta=0.02)
         self.assertLess(bw["ci_high"], 0.95)
         self.assertLess(bw["ci_low"], bw["ratio"])
         self.assertLess(bw["p_value"], 0.001)
-        # durations: lower is better, so the longer duration is the regression
-        self.assertEqual(self.rows(r, "duration_s")[0]["verdict"], "regression")
-        self.assertGreater(self.rows(r, "duration_s")[0]["ci_low"], 1 / 0.95)
+        # durations: lower is better, so the longer duration is the regression; shown, not counted
+        dur = self.rows(r, "duration_s")[0]
+        self.assertEqual((dur["verdict"], dur["headline"]), ("regression", False))
+        self.assertGreater(dur["ci_low"], 1 / 0.95)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["regressions"], 1, "one measurement, one verdict")
+        self.assertEqual([f["cause"] for f in out["gate"]["failures"]], ["regression"])
+        self.assertEqual([(v["phase"], v["verdict"]) for v in out["verdicts"]], [("write", "regression")])
         # the text table gives the same exit code and says so
         r = compare(base, new, "--gate", "5")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("gate 5.0%: 3 regression(s)", r.stdout)
+        self.assertIn("gate 5%: FAILED (1 cause(s))", r.stdout)
+        self.assertIn("compare: gate failed: ior_like write: significant regression of bandwidth_bytes_per_s, "
+                      "ratio 0.9", r.stderr)
+        self.assertIn("(regression; not counted)", r.stdout)
 
     def test_ten_percent_drop_inside_the_noise_passes(self):
-        base, new = self.pair(noisy(1e9, 0.3, 10, 3), noisy(0.9e9, 0.3, 10, 4))
+        base, new = self.pair(runs(1e9, 0.3, 10, 3), runs(0.9e9, 0.3, 10, 4))
         r = compare(base, new, "--gate", "5", "--json")
         self.assertEqual(r.returncode, 0, r.stdout)
         bw = self.rows(r)[0]
-        self.assertEqual(bw["verdict"], "same")
+        self.assertEqual(bw["verdict"], "no significant change")
         self.assertGreater(bw["ci_high"], 0.95)
         self.assertGreater(bw["p_value"], 0.05)
 
     def test_identical_inputs_pass(self):
-        values = noisy(1e9, 0.05, 8, 5)
+        values = runs(1e9, 0.05, 8, 5)
         base, new = self.pair(values, values)
         r = compare(base, new, "--gate", "5", "--json")
         self.assertEqual(r.returncode, 0, r.stdout)
         for row in json.loads(r.stdout)["rows"]:
             self.assertEqual(row["ratio"], 1.0)
-            self.assertEqual(row["verdict"], "same")
+            self.assertEqual(row["verdict"], "no significant change")
             self.assertLessEqual(row["ci_low"], 1.0)
             self.assertGreaterEqual(row["ci_high"], 1.0)
 
     def test_improvement_is_not_a_regression(self):
-        base, new = self.pair(noisy(1e9, 0.01, 10, 6), noisy(1.2e9, 0.01, 10, 7))
+        base, new = self.pair(runs(1e9, 0.01, 10, 6), runs(1.2e9, 0.01, 10, 7))
         r = compare(base, new, "--gate", "5", "--json", "--metric", "duration_s")
         self.assertEqual(r.returncode, 0, r.stdout)
         rows = json.loads(r.stdout)["rows"]
-        self.assertEqual([x["metric"] for x in rows], ["duration_s"], "--metric picks the metrics")
-        self.assertEqual(rows[0]["verdict"], "improvement")
-        self.assertAlmostEqual(rows[0]["ratio"], 1 / 1.2, delta=0.02)
+        self.assertEqual([x["metric"] for x in rows], ["bandwidth_bytes_per_s", "duration_s"],
+                         "--metric picks the metrics shown beside the headline")
+        self.assertEqual([x["verdict"] for x in rows], ["improvement"] * 2)
+        self.assertAlmostEqual(rows[1]["ratio"], 1 / 1.2, delta=0.02)
 
-    def test_few_repetitions_warn(self):
-        base, new = self.pair([1e9, 1.01e9], [1e9, 0.99e9])
-        r = compare(base, new)
+    def test_few_runs_give_no_verdict(self):
+        """Two runs a side: the smallest p Mann-Whitney can give is 0.333,
+        so no verdict; many iterations per run do not make more samples."""
+        base, new = self.pair(runs(1e9, 0.01, 2, 1, iterations=10), runs(0.5e9, 0.01, 2, 2, iterations=10))
+        r = compare(base, new, "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("the base side has 2 repetition(s) of a phase, fewer than 5", r.stderr)
-        base, new = self.pair(noisy(1e9, 0.01, 5, 1), noisy(1e9, 0.01, 5, 2))
-        self.assertNotIn("fewer than 5", compare(base, new).stderr)
+        self.assertEqual(self.rows(r)[0]["verdict"], "too few runs (n = 2)")
+        self.assertIn("ior_like: too few runs (n = 2, --min-runs 5)", r.stderr)
+        base, new = self.pair(runs(1e9, 0.01, 5, 1), runs(0.5e9, 0.01, 5, 2))
+        r = compare(base, new, "--json")
+        self.assertNotIn("too few", r.stderr)
+        self.assertEqual(self.rows(r)[0]["verdict"], "regression")
+        r = compare(base, new, "--json", "--min-runs", "6")
+        self.assertEqual(self.rows(r)[0]["verdict"], "too few runs (n = 5)")
 
-    def test_directories_pool_documents_and_ab_directory(self):
+    def test_ab_directory_pairs_its_rounds(self):
         # A results directory as scripts/suite --ab writes it: side A and B documents and a manifest.
         ab = os.path.join(self.dir, "ab")
         os.mkdir(ab)
-        runs = []
-        for rep in range(3):
-            for side, center in (("A", 1e9), ("B", 0.8e9)):
+        recs = []
+        rng = random.Random(9)
+        for rep in range(8):
+            level = 1e9 * (1 + 0.3 * rng.uniform(-1, 1))  # the round's conditions, shared by A and B
+            for side, truth in (("A", 1.0), ("B", 0.8)):
                 name = f"ior.{side}.r{rep + 1}.json"
                 with open(os.path.join(ab, name), "w") as f:
-                    json.dump(synthetic(noisy(center, 0.01, 2, rep * 2 + (side == "B")), side=side), f)
-                runs.append({"index": len(runs) + 1, "name": "ior", "tool": "ior_like", "side": side,
+                    json.dump(synthetic(noisy(level * truth, 0.01, 2, rep * 2 + (side == "B")), side=side), f)
+                recs.append({"index": len(recs) + 1, "name": "ior", "tool": "ior_like", "side": side,
                              "repetition": rep + 1, "document": name, "status": "ok"})
         with open(os.path.join(ab, "manifest.json"), "w") as f:
             json.dump({"schema": "pfsbench-manifest", "schema_version": 1, "suite": "x", "ab": {"a_setup": "true"},
-                       "label": None, "runs": runs}, f)
+                       "label": None, "runs": recs}, f)
         r = compare(ab, "--gate", "5", "--json")
         self.assertEqual(r.returncode, 1, r.stderr)
         bw = self.rows(r)[0]
-        self.assertEqual((bw["n_base"], bw["n_new"]), (6, 6), "every iteration of every document of a side")
-        self.assertAlmostEqual(bw["ratio"], 0.8, delta=0.02)
-        self.assertNotIn("fewer than 5", r.stderr)
+        self.assertEqual((bw["mode"], bw["n_pairs"], bw["n_base"], bw["n_new"]), ("paired", 8, 8, 8))
+        self.assertAlmostEqual(bw["ratio"], 0.8, delta=0.01)
+        self.assertEqual(bw["verdict"], "regression")
+        self.assertAlmostEqual(bw["p_value"], 2 / 2**8, msg="every round B < A: the exact Wilcoxon p")
+        self.assertIn("paired", compare(ab).stdout)
+        # The same runs unpaired: the rounds' 30% spread hides the 20% drop.
+        a_dir, b_dir = os.path.join(self.dir, "a"), os.path.join(self.dir, "b")
+        for d, side in ((a_dir, "A"), (b_dir, "B")):
+            os.mkdir(d)
+            for rec in recs:
+                if rec["side"] == side:
+                    os.link(os.path.join(ab, rec["document"]), os.path.join(d, rec["document"]))
+        r = compare(a_dir, b_dir, "--json")
+        self.assertEqual(self.rows(r)[0]["mode"], "unpaired")
+        self.assertEqual(self.rows(r)[0]["verdict"], "no significant change")
+        # Given as one side, an A/B directory is never merged into one.
+        r = compare(a_dir, ab)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(f"{ab} holds both sides of an A/B run; compare it alone", r.stderr)
 
     def run_dir(self, name, runs):
         """A results directory with a manifest: runs = [(run name, config_hash, bandwidths)]."""
@@ -178,8 +238,8 @@ class Gate(unittest.TestCase):
         return d
 
     def test_forced_match_pairs_runs_of_the_same_name(self):
-        # Two ior_like runs per side, every configuration different (another target):
-        # --force pairs shared with shared and fpp with fpp, by the suite's run name.
+        # Two ior_like runs per side, every workload different: --force pairs
+        # shared with shared and fpp with fpp, by the suite's run name.
         base = self.run_dir("ext4", [("shared", "h:1", [1e9] * 5), ("fpp", "h:2", [2e9] * 5)])
         new = self.run_dir("xfs", [("fpp", "h:4", [3e9] * 5), ("shared", "h:3", [0.5e9] * 5)])
         r = compare(base, new, "--force", "--json", "--metric", "bandwidth_bytes_per_s")
@@ -189,12 +249,13 @@ class Gate(unittest.TestCase):
         r = compare(base, new, "--force")
         self.assertRegex(r.stdout, r"ior_like \(fpp\) +write")
 
-    def test_different_configurations_are_refused_unless_forced(self):
+    def test_different_workloads_are_refused_unless_forced(self):
         base = self.write("base.json", synthetic([1e9] * 5))
         new = self.write("new.json", synthetic([1e9] * 5, config_hash="fnv1a64:00000000000000bb"))
         r = compare(base, new)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("ior_like: the sides ran different configurations (config_hash differs", r.stderr)
+        self.assertIn("ior_like: the sides ran different workloads (variant: fnv1a64:00000000000000aa vs "
+                      "fnv1a64:00000000000000bb)", r.stderr)
         self.assertIn("--force", r.stderr)
         self.assertEqual(r.stdout, "")
         r = compare(base, new, "--force", "--json")
@@ -215,7 +276,8 @@ class Gate(unittest.TestCase):
                               ([good, os.path.join(self.dir, "missing.json")], "missing.json does not exist"),
                               ([good], "give BASE and NEW"),
                               ([plain], "not an A/B results directory"),
-                              ([good, good, "--gate", "120"], "--gate 120.0: give a percentage")):
+                              ([good, good, "--gate", "120"], "--gate 120.0: give a percentage"),
+                              ([good, good, "--min-runs", "0"], "--min-runs 0: give 1 or more")):
             with self.subTest(args=args):
                 r = compare(*args)
                 self.assertEqual(r.returncode, 2, r)
@@ -254,10 +316,12 @@ class RealRuns(unittest.TestCase):
             for path, extra in ((a, ["--tag", "flag=off"]), (b, ["--tag", "flag=on"]), (c, ["-s", "2"])):
                 r = pfsb.run_tool("ior_like", 2, args + extra, path)
                 self.assertEqual(r.returncode, 0, r)
-            # runs that differ only in --tag share the configuration
+            # runs that differ only in --tag share the workload; the tags are shown as what differs
             r = compare(a, b, "--metric", "bandwidth_bytes_per_s", "--json")
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertNotIn("config_hash differs", r.stderr)
+            self.assertNotIn("differ", r.stderr)
+            tags = [x for x in json.loads(r.stdout)["differences"] if x["what"] == "tags"][0]
+            self.assertEqual((tags["base"], tags["new"], tags["differs"]), (["flag=off"], ["flag=on"], True))
             docs = []
             for p in (a, b):
                 with open(p) as f:
@@ -273,9 +337,10 @@ class RealRuns(unittest.TestCase):
             r = compare(a, b)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(len([l for l in r.stdout.splitlines() if l.startswith("ior_like")]), 6)
+            self.assertIn("too few runs (n = 1)", r.stdout)
             r = compare(a, c)
             self.assertEqual(r.returncode, 2)
-            self.assertIn("config_hash differs", r.stderr)
+            self.assertIn("ior_like: the sides ran different workloads (segments: 1 vs 2)", r.stderr)
 
 
 if __name__ == "__main__":
