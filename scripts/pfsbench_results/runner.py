@@ -5,11 +5,17 @@ A tool that fails or is interrupted is recorded and the suite goes on. A
 signal to the driver itself (Ctrl-C, Slurm's time limit) is passed to the
 running tool, which keeps its finished phases; the suite then stops, the
 runs not started are recorded as `not_run`, and the exit code is 4.
-A/B runs alternate A B A B ..., each after its side's setup command; a
-failing setup stops the suite (exit 1)."""
+A/B runs come in rounds: each round runs one suite run on both sides, back
+to back, each after its side's setup command; a failing setup stops the
+suite (exit 1). Which side goes first is drawn per round from a seeded
+generator (recorded in the manifest), balanced over the repetitions of a
+run (as many A-first as B-first rounds), so that an order effect (the
+second run finds a warm cache, or a cold one) cancels in the paired
+comparison instead of favouring one side."""
 import datetime
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -41,6 +47,7 @@ class Options:
         self.resume = kw.get("resume", False)
         self.ab = kw.get("ab", False)
         self.setup = {"A": kw.get("a_setup"), "B": kw.get("b_setup")}
+        self.seed = kw.get("seed")
         self.command_line = kw.get("command_line", [])
 
 
@@ -55,13 +62,27 @@ def launch_prefix(launcher, np):
     return ["mpirun", *project.mpirun_flags(), "-np", str(np)]
 
 
+def ab_orders(suite, repeat, seed):
+    """{run name: ["AB" or "BA" per repetition]}: for each run of the suite
+    a shuffled list with as many AB as BA rounds (an odd count draws the
+    last one), from random.Random(seed), so the same seed gives the same plan."""
+    rng = random.Random(seed)
+    orders = {}
+    for spec in suite.runs:
+        half = ["AB", "BA"] * (repeat // 2) + ([rng.choice(["AB", "BA"])] if repeat % 2 else [])
+        rng.shuffle(half)
+        orders[spec.name] = half
+    return orders
+
+
 def plan(suite, opts):
     """The runs in order: for each repetition, each run of the suite, and
-    with --ab side A then side B (interleaved, never all A first)."""
-    sides = ["A", "B"] if opts.ab else [None]
+    with --ab both sides back to back in the round's order (see ab_orders)."""
+    orders = ab_orders(suite, opts.repeat, opts.seed) if opts.ab else None
     runs = []
     for rep in range(opts.repeat):
         for spec in suite.runs:
+            sides = list(orders[spec.name][rep]) if orders else [None]
             for side in sides:
                 stem = spec.name + (f".{side}" if side else "") + (f".r{rep + 1}" if opts.repeat > 1 else "")
                 runs.append({"index": len(runs) + 1, "name": spec.name, "tool": spec.tool, "repetition": rep + 1,
@@ -132,11 +153,14 @@ class Driver:
                 "id": os.path.basename(os.path.normpath(o.out)), "suite": self.suite.name,
                 "suite_file": os.path.abspath(self.suite.path), "target": os.path.abspath(o.target),
                 "launcher": o.launcher, "np": o.np, "label": o.label, "tags": o.tags, "repeat": o.repeat,
-                "ab": {"a_setup": o.setup["A"], "b_setup": o.setup["B"]} if o.ab else None,
+                "ab": {"a_setup": o.setup["A"], "b_setup": o.setup["B"], "seed": o.seed,
+                       "order": "random per round, balanced per run (A first in half the rounds)"} if o.ab else None,
                 "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "command_line": o.command_line,
                 "status": "running", "created_at": now_iso(), "updated_at": None, "runs": plan(self.suite, o)}
 
     def resume_manifest(self, old):
+        if self.opts.ab and isinstance(old.get("ab"), dict) and old["ab"].get("seed") is not None:
+            self.opts.seed = old["ab"]["seed"]  # the same plan: the order drawn when the suite started
         fresh = self.new_manifest()
         key = lambda r: (r["name"], r["side"], r["repetition"])
         if [key(r) for r in old["runs"]] != [key(r) for r in fresh["runs"]] or old.get("suite") != self.suite.name:

@@ -121,19 +121,27 @@ class Runs(SuiteTest):
         self.assertEqual((rec["status"], rec["document"], rec["config_hash"]), ("usage_error", None, None))
         self.assertFalse(os.path.exists(os.path.join(out, "ior.json")))
 
-    def test_ab_interleaves_with_setup_commands(self):
+    def test_ab_rounds_in_a_seeded_random_order_with_setup_commands(self):
         suite = self.write("tiny.toml", TINY)
         out = os.path.join(self.dir, "ab")
         log = os.path.join(self.dir, "setup.log")
-        r = run_suite(suite, "--target", self.target, "--out", out, "--ab", "--repeat", "2",
+        r = run_suite(suite, "--target", self.target, "--out", out, "--ab", "--repeat", "2", "--seed", "7",
                       "--a-setup", f"echo A >> {log}; echo setting A", "--b-setup", f"echo B >> {log}")
         self.assertEqual(r.returncode, 0, r.stderr)
         m = manifest(out)
+        self.assertEqual(m["ab"]["seed"], 7, "the seed is recorded")
         order = [(x["name"], x["side"], x["repetition"]) for x in m["runs"]]
-        self.assertEqual(order, [("ior", "A", 1), ("ior", "B", 1), ("md", "A", 1), ("md", "B", 1),
-                                 ("ior", "A", 2), ("ior", "B", 2), ("md", "A", 2), ("md", "B", 2)])
+        # Rounds: per repetition, per run of the suite, both sides back to back.
+        rounds = [order[i:i + 2] for i in range(0, len(order), 2)]
+        self.assertEqual([(a[0], a[2]) for a, _ in rounds], [("ior", 1), ("md", 1), ("ior", 2), ("md", 2)])
+        for a, b in rounds:
+            self.assertEqual({a[1], b[1]}, {"A", "B"})
+            self.assertEqual((a[0], a[2]), (b[0], b[2]))
+        # Balanced: each run goes A-first in one of its two rounds, B-first in the other.
+        for name in ("ior", "md"):
+            self.assertEqual(sorted(a[1] for a, _ in rounds if a[0] == name), ["A", "B"])
         with open(log) as f:
-            self.assertEqual(f.read().split(), ["A", "B"] * 4, "a side's setup runs before each of its runs")
+            self.assertEqual(f.read().split(), [x[1] for x in order], "a side's setup runs before each of its runs")
         times = [x["started_at"] for x in m["runs"]]
         self.assertEqual(times, sorted(times))
         for rec in m["runs"]:
@@ -145,18 +153,44 @@ class Runs(SuiteTest):
         self.assertEqual(len({x["config_hash"] for x in m["runs"] if x["name"] == "ior"}), 1,
                          "the side is a tag: A and B share the configuration")
 
+    def test_ab_order_is_drawn_from_the_seed(self):
+        """The plan is a function of the seed; over many rounds both orders
+        come up equally often per run, and seeds differ in their plans."""
+        suite = suites.load(self.write("tiny.toml", TINY), tools=["ior_like", "mdtest_like"])
+        plans = {seed: runner.ab_orders(suite, 10, seed) for seed in range(20)}
+        self.assertEqual(plans[3], runner.ab_orders(suite, 10, 3))
+        for p in plans.values():
+            for orders in p.values():
+                self.assertEqual(sorted(orders), ["AB"] * 5 + ["BA"] * 5)
+        self.assertGreater(len({json.dumps(p) for p in plans.values()}), 15)
+        first_a = sum(runner.ab_orders(suite, 1, seed)["ior"] == ["AB"] for seed in range(200))
+        self.assertTrue(60 < first_a < 140, first_a)  # an odd round is drawn, not always A first
+
     def test_failing_setup_stops_the_suite(self):
         suite = self.write("tiny.toml", TINY)
         out = os.path.join(self.dir, "ab")
+        flag = os.path.join(self.dir, "fixed")
+        b_setup = f"test -e {flag} || {{ echo no such flag >&2; exit 3; }}"
         r = run_suite(suite, "--target", self.target, "--out", out, "--ab", "--a-setup", "true",
-                      "--b-setup", "echo no such flag >&2; exit 3")
+                      "--b-setup", b_setup)
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("side B's setup command failed with exit 3", r.stderr)
         self.assertIn("no such flag", r.stderr)
         m = manifest(out)
         self.assertEqual(m["status"], "setup_failed")
-        self.assertEqual([x["status"] for x in m["runs"]], ["ok", "setup_failed", "not_run", "not_run"])
-        self.assertEqual(m["runs"][1]["setup"]["output"], "no such flag\n")
+        first_b = [x["side"] for x in m["runs"]].index("B")  # the order is drawn per round
+        self.assertEqual([x["status"] for x in m["runs"]],
+                         ["ok"] * first_b + ["setup_failed"] + ["not_run"] * (3 - first_b))
+        self.assertEqual(m["runs"][first_b]["setup"]["output"], "no such flag\n")
+        # --resume keeps the order drawn when the suite started (the seed is in the manifest)
+        open(flag, "w").close()
+        r = run_suite(suite, "--target", self.target, "--out", out, "--resume", "--ab", "--a-setup", "true",
+                      "--b-setup", b_setup)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m2 = manifest(out)
+        self.assertEqual([(x["name"], x["side"]) for x in m2["runs"]], [(x["name"], x["side"]) for x in m["runs"]])
+        self.assertEqual(m2["ab"]["seed"], m["ab"]["seed"])
+        self.assertEqual([x["status"] for x in m2["runs"]], ["ok"] * 4)
 
     def test_sigterm_to_the_driver_keeps_the_run_and_stops(self):
         suite = self.write("long.toml", '''
@@ -225,6 +259,7 @@ class BadInput(SuiteTest):
             self.assertEqual(f.read(), "precious")
         self.assert_refused([tiny, "--target", self.target, "--tag", "side=A"], "--tag side= is set by the suite driver")
         self.assert_refused([tiny, "--target", self.target, "--a-setup", "true"], "--a-setup/--b-setup need --ab")
+        self.assert_refused([tiny, "--target", self.target, "--seed", "1"], "--seed needs --ab")
         busy = os.path.join(self.target, "pfsbench-suite-tiny")
         os.mkdir(busy)
         self.assert_refused([tiny, "--target", self.target], f"{busy} exists: another suite is running")
