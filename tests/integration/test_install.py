@@ -27,9 +27,10 @@ class Install(unittest.TestCase):
                 self.assertTrue(os.access(os.path.join(prefix, "bin", tool), os.X_OK), tool)
             for rel in ("tools.conf", "results/schema/result.schema.json", "scripts/suites/quick.toml",
                         "scripts/suites/acceptance.toml", "scripts/suites/io500-like.toml",
-                        "scripts/slurm/pfsbench.sbatch", "scripts/pfsbench_results/runner.py"):
+                        "scripts/slurm/pfsbench.sbatch", "scripts/pfsbench_results/runner.py",
+                        "scripts/specs/desy-ior.toml", "scripts/pfsbench_results/accept.py"):
                 self.assertTrue(os.path.exists(os.path.join(share, rel)), rel)
-            for link in ("suite", "compare", "report", "validate"):
+            for link in ("suite", "compare", "accept", "report", "validate"):
                 self.assertTrue(os.access(os.path.join(prefix, "bin", f"pfsbench-{link}"), os.X_OK), link)
             # From the prefix alone: no PFSBENCH_BIN_DIR, another working directory.
             env = {k: v for k, v in os.environ.items() if not k.startswith("PFSBENCH_")}
@@ -51,9 +52,15 @@ class Install(unittest.TestCase):
             r = subprocess.run([os.path.join(bin_, "pfsbench-validate"), doc], capture_output=True, text=True,
                                env=env, cwd=d)
             self.assertEqual(r.returncode, 0, r.stderr)
-            r = subprocess.run([os.path.join(bin_, "pfsbench-compare"), doc, doc, "--gate", "5"],
+            r = subprocess.run([os.path.join(bin_, "pfsbench-compare"), doc, doc, "--gate", "5", "--min-runs", "1"],
                                capture_output=True, text=True, env=env, cwd=d)
             self.assertEqual(r.returncode, 0, r.stderr)
+            # The shipped spec: a 4-rank run is no evidence for a 384-rank contract.
+            r = subprocess.run([os.path.join(bin_, "pfsbench-accept"), os.path.join(share, "scripts", "specs",
+                                                                                   "desy-ior.toml"), doc],
+                               capture_output=True, text=True, env=env, cwd=d)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("no run of this workload", r.stdout)
             r = subprocess.run([os.path.join(bin_, "pfsbench-report"), out, "-o", "r.html"], capture_output=True,
                                text=True, env=env, cwd=d)
             self.assertEqual(r.returncode, 0, r.stderr)
