@@ -223,7 +223,10 @@ def comparison_section(series):
            f"{compare.MIN_RUNS} runs a side; only the headline metric of a phase is counted.</p>"]
     for other in series[1:]:
         try:
-            res = compare.compare(base.docs, other.docs, compare.DEFAULT_METRICS[:2], None, force=True)
+            # The two sides of one --ab directory: its rounds paired (Wilcoxon), as scripts/compare does.
+            paired = other.run_dir is base.run_dir and base.run_dir.is_ab()
+            res = compare.compare(base.docs, other.docs, compare.DEFAULT_METRICS[:2], None, force=True,
+                                  paired=paired)
         except UsageError as e:
             out.append(f"<p>{esc(e)}</p>")
             continue
@@ -232,11 +235,13 @@ def comparison_section(series):
             _, scale, unit = compare.METRICS[r["metric"]]
             ci = "-" if r["ci_low"] is None else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
             rows.append([compare.row_label(r), r["phase"], f"{r['metric']} [{unit}]", num(r['median_base'] / scale),
-                         num(r['median_new'] / scale), f"{r['ratio']:.3f}", ci,
+                         num(r['median_new'] / scale), "-" if r["ratio"] is None else f"{r['ratio']:.3f}", ci,
                          "-" if r["p_value"] is None else f"{r['p_value']:.3f}", f"{r['n_base']}/{r['n_new']}",
                          r["verdict"] if r["headline"] else f"({r['verdict']}; not counted)"])
             classes.append({"regression": "bad", "improvement": "ok"}.get(r["verdict"]) if r["headline"] else None)
-        out.append(f"<h3>{esc(other.name)} against {esc(base.name)}</h3>")
+        out.append(f"<h3>{esc(other.name)} against {esc(base.name)}</h3>"
+                   + ("<p class='note'>paired: the rounds of the --ab run; ratio = exp(median per-round log ratio), "
+                      "Wilcoxon signed-rank p.</p>" if paired else ""))
         out.append(table(["tool", "phase", "metric", base.name, other.name, "ratio", "95% CI", "p (U)", "n", "verdict"],
                          rows, classes))
         if res["warnings"]:
