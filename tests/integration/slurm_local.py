@@ -86,7 +86,12 @@ class LocalSlurm:
         self.conf = os.path.join(self.base, "slurm.conf")
         self.munge_socket = os.path.join(self.base, "munge", "munge.socket")
         self.host = socket.gethostname().split(".")[0]  # slurmctld's name for its own host
-        # The compute nodes: this host, or fake nodes (one slurmd each).
+        # The compute nodes: this host, or fake nodes (one slurmd each); a
+        # running cluster's own configuration says which (`down` without --nodes).
+        if not nodes:
+            with contextlib.suppress(OSError):
+                with open(self.conf) as f:
+                    nodes = sum(1 for line in f if line.startswith("NodeName=fnode")) or None
         self.fake = bool(nodes)
         self.nodes = [f"fnode{i + 1}" for i in range(nodes)] if nodes else [self.host]
         self.node = self.nodes[0]  # the (first) compute node; SLURM_JOB_NODELIST names it
