@@ -52,6 +52,10 @@ void DioBatchTool::run(RunContext& ctx) {
   if (cfg_.direct && fs_type_ == "tmpfs")
     ctx.warn("O_DIRECT on tmpfs is not direct: tmpfs accepts O_DIRECT (Linux >= 6.6) with no alignment "
              "rule and serves it from memory, so these numbers measure memory copies, not a device");
+  // The device counters are the machine's: read by one rank per kernel,
+  // so nodes that share a machine (fake nodes, containers) never add the
+  // same counters twice.
+  device_readers_ = kernel_leaders(ctx.comm, ctx.layout);
   try {
     prepare_files(ctx);
     const PhaseSpec spec = phase_spec(ctx);
@@ -132,7 +136,7 @@ PhaseSpec DioBatchTool::phase_spec(RunContext& ctx) const {
 }
 
 RankPhaseResult DioBatchTool::timed_phase(RunContext& ctx, const PhaseSpec& spec, DeviceSample& sample) {
-  if (ctx.layout.local_rank == 0) sample.dev = resolve_block_device(path_);
+  if (device_readers_.mine) sample.dev = resolve_block_device(path_);
   // The device counters are read before the barrier that starts the phase:
   // a rank may leave the barrier and complete writes before the node's
   // reader is scheduled again, and those must fall inside the window.
@@ -215,6 +219,7 @@ void DioBatchTool::reduce_phase(RunContext& ctx, RankPhaseResult& rr, const Devi
     d.device = DeviceUse{sample.dev ? sample.dev->name : "",
                          sample.dev ? sample.dev->chain : std::vector<std::string>{},
                          sums[kNodes],
+                         static_cast<std::uint64_t>(device_readers_.nodes - device_readers_.kernels),
                          {sums[kWReq], sums[kWMerge], sums[kWBytes]},
                          {sums[kRReq], sums[kRMerge], sums[kRBytes]}};
   ph.details = to_json(d);

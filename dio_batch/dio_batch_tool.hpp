@@ -11,6 +11,7 @@
 #include "config.hpp"
 #include "phase_details.hpp"
 #include "pfsbench/dio_align.hpp"
+#include "pfsbench/environment.hpp"
 #include "pfsbench/tool.hpp"
 #include "run_loop.hpp"
 
@@ -56,6 +57,7 @@ class DioBatchTool : public Tool {
   std::uint64_t region_base_ = 0;    ///< where this run's region starts in the file (append: past the old end)
   std::uint64_t laid_out_ = 0;       ///< bytes laid out untimed before the phase
   std::vector<DioPhaseDetails> details_;  ///< rank 0: one per phase of ctx.result
+  KernelLeaders device_readers_;     ///< who reads the device counters: one rank per machine
 };
 
 }  // namespace pfsbench::dio_batch

@@ -18,9 +18,11 @@ json device_json(const std::optional<DeviceUse>& d) {
   return {{"name", d->name},
           {"chain", d->chain},
           {"nodes_sampled", d->nodes_sampled},
+          {"nodes_sharing_a_sampled_kernel", d->nodes_on_a_sampled_machine},
           {"write", disk_json(d->write)},
           {"read", disk_json(d->read)},
-          {"note", "from /sys/block/<dev>/stat before and after the phase, one reader per node, summed; "
+          {"note", "from /sys/block/<dev>/stat before and after the phase, one reader per machine (kernel boot "
+                   "id), summed; "
                    "counts every request the device saw in that time, including other processes'"}};
 }
 

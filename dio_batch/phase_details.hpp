@@ -28,6 +28,7 @@ struct DeviceUse {
   std::string name;
   std::vector<std::string> chain;
   std::uint64_t nodes_sampled = 0;
+  std::uint64_t nodes_on_a_sampled_machine = 0;  ///< nodes not read: another node of their kernel was
   DiskDelta write, read;
 };
 

@@ -414,6 +414,7 @@ class Runner {
     p.latency = summarize(hist_);
     const double io_s = spans[kIo].span_s();
     const double fsync_s = cfg_.fsync && writing ? spans[kFsync].span_s() : 0.0;
+    const bool reading_other_ranks = !writing && cfg_.read_order() != ReadOrder::kOwn;
     p.details = {
         {"access", name},
         {"api", be_.name()},
@@ -424,6 +425,12 @@ class Runner {
         {"random_offsets", cfg_.random_offsets},
         {"intra_test_barriers", cfg_.intra_test_barriers},
         {"read_order", writing ? "own" : read_order_name(cfg_.read_order())},
+        // Whose data each rank read and how many read data written on their
+        // own node (-C/-Z only), so a multi-node run shows it defeated the
+        // client cache: with the environment's rank_node_runs, the writer's
+        // and the reader's host of every rank.
+        {"read_from_ranks", reading_other_ranks ? nlohmann::json(sources_) : nlohmann::json(nullptr)},
+        {"ranks_reading_own_node_data", reading_other_ranks ? nlohmann::json(same_node_readers()) : nlohmann::json(nullptr)},
         {"io_duration_s", io_s},
         {"io_bandwidth_bytes_per_s", number_or_null(rate(static_cast<double>(p.bytes), io_s))},
         {"io_ops_per_s", number_or_null(rate(static_cast<double>(p.ops), io_s))},
@@ -554,6 +561,15 @@ class Runner {
   std::string current_file_;                   // for the watchdog's message
   std::optional<CollectiveWatchdog> watchdog_; // MPIIO and HDF5 only
   std::vector<int> sources_;
+
+  // How many ranks read data written on their own node.
+  int same_node_readers() const {
+    int n = 0;
+    const auto& node_of = ctx_.layout.node_of_rank;
+    for (std::size_t r = 0; r < sources_.size(); ++r)
+      n += node_of[static_cast<std::size_t>(sources_[r])] == node_of[r] ? 1 : 0;
+    return n;
+  }
   AlignedBuffer buffer_;
   LatencyHistogram hist_;
   std::string my_file_;

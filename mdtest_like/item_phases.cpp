@@ -18,6 +18,7 @@
 #include "file_content.hpp"
 #include "item_dirs.hpp"
 #include "iteration.hpp"
+#include "mdtest_tool.hpp"
 #include "op_recorder.hpp"
 #include "pfsbench/progress.hpp"
 #include "pfsbench/signals.hpp"
@@ -396,7 +397,12 @@ nlohmann::json Iteration::item_details(ItemPhase& ph) {
                             {"target", ph.is_file() ? "file" : "directory"},
                             {"shared_directory", !cfg_.unique_dir},
                             {"items_per_rank", ph.done},
-                            {"stride_ranks", ph.op == Op::kCreate ? 0 : cfg_.stride}};
+                            {"stride_ranks", ph.op == Op::kCreate ? 0 : cfg_.stride},
+                            // ranks that worked on items created on their own node (-N's aim: 0)
+                            {"ranks_on_own_node_items",
+                             ph.op == Op::kCreate ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(own_node_item_ranks(ctx_.layout.node_of_rank,
+                                                                                       cfg_.stride))}};
   if (ph.stonewall) details["stonewall"] = stonewall_details(ph);
   if (ph.op == Op::kRead && cfg_.verify_read) details["verify"] = verify_details(ph);
   if (ph.seed) details["random_seed"] = random_seed_;

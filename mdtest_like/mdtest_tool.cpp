@@ -1,5 +1,6 @@
 #include "mdtest_tool.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <ostream>
@@ -54,6 +55,14 @@ std::uint64_t resolve_random_seed(const Comm& comm, const Config& cfg) {
 
 }  // namespace
 
+int own_node_item_ranks(const std::vector<int>& node_of_rank, int stride) {
+  const int n = static_cast<int>(node_of_rank.size());
+  int own = 0;
+  for (int r = 0; r < n; ++r)
+    own += node_of_rank[static_cast<std::size_t>((r + stride) % n)] == node_of_rank[static_cast<std::size_t>(r)];
+  return own;
+}
+
 void MdtestTool::run(RunContext& ctx) {
   const Comm& comm = ctx.comm;
   if (comm.is_root()) {
@@ -63,6 +72,18 @@ void MdtestTool::run(RunContext& ctx) {
                            "mdtest does); give -n as a multiple of {} to avoid this",
                            cfg_.items, cfg_.layout.items_per_rank, cfg_.layout.items_per_dir,
                            cfg_.layout.item_dir_count, cfg_.layout.item_dir_count));
+    // -N is there to defeat the client cache: rank r works on the items of
+    // rank r+N, which should be on another node (mdtest's advice: -N = the
+    // ranks per node). Say when it is not, for some ranks or for all.
+    const int own = own_node_item_ranks(ctx.layout.node_of_rank, cfg_.stride);
+    if (cfg_.stride > 0 && own > 0 && (cfg_.stat || cfg_.read || cfg_.remove))
+      ctx.warn(fmt::format("-N {}: {} of {} ranks stat/read/remove items created on their own node ({} ranks on {}), "
+                           "where the client cache may serve them; use -N {} (the ranks on the first node) to move "
+                           "every rank to another node",
+                           cfg_.stride, own, comm.size(), comm.size(),
+                           ctx.layout.node_count == 1 ? std::string("one node")
+                                                      : fmt::format("{} nodes", ctx.layout.node_count),
+                           std::count(ctx.layout.node_of_rank.begin(), ctx.layout.node_of_rank.end(), 0)));
   }
   // Before any I/O of the run: a status file that cannot be used stops it here.
   const std::uint64_t later_items = items_for_later_phases(ctx, cfg_);

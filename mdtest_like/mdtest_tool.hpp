@@ -5,6 +5,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 #include "pfsbench/tool.hpp"
@@ -28,6 +29,10 @@ class MdtestTool : public Tool {
  private:
   Config cfg_;
 };
+
+/// How many ranks r work on the items of a rank on their own node under -N
+/// `stride` (rank r takes the items of rank (r + stride) mod ranks). Pure.
+int own_node_item_ranks(const std::vector<int>& node_of_rank, int stride);
 
 /// The mdtest-style summary (rank 0): per operation max/min/mean/stddev of
 /// ops/s over iterations, with `with_time` (-P) the same of each phase's

@@ -31,6 +31,9 @@ void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& t
                  "(e.g. --tag prefetch=off)")
       ->take_all();
   app.add_flag("--quiet", opts.quiet, "No progress and no table, only errors (the document is still written)");
+  app.add_flag("--local-target", opts.local_target,
+               "The target is meant to be node-local: skip the check, made before any I/O on more than one node, "
+               "that every node sees the same target directory");
   app.set_version_flag("--version", fmt::format("{} (pfsbench) {} git {}", tool_name, kVersion, kGitRevision));
 }
 

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 #include <string_view>
@@ -44,6 +45,92 @@ json mem_total_bytes() {
 }
 
 }  // namespace
+
+std::vector<std::pair<int, int>> rank_node_runs(const std::vector<int>& node_of_rank) {
+  std::vector<std::pair<int, int>> runs;
+  for (int node : node_of_rank) {
+    if (!runs.empty() && runs.back().first == node)
+      ++runs.back().second;
+    else
+      runs.emplace_back(node, 1);
+  }
+  return runs;
+}
+
+std::vector<int> ranks_on_nodes(const std::vector<int>& node_of_rank, int node_count) {
+  std::vector<int> count(static_cast<std::size_t>(std::max(node_count, 0)), 0);
+  for (int node : node_of_rank)
+    if (node >= 0 && node < node_count) ++count[static_cast<std::size_t>(node)];
+  return count;
+}
+
+std::string placement_text(const std::vector<int>& node_of_rank, const std::vector<std::string>& hosts,
+                           std::size_t max_nodes) {
+  const int nodes = static_cast<int>(hosts.size());
+  const auto count = ranks_on_nodes(node_of_rank, nodes);
+  const bool uniform = std::all_of(count.begin(), count.end(), [&](int c) { return c == count.front(); });
+  std::string text = fmt::format("{} rank{} on {} node{}", node_of_rank.size(), node_of_rank.size() == 1 ? "" : "s",
+                                 nodes, nodes == 1 ? "" : "s");
+  if (nodes > 1) text += uniform ? fmt::format(", {} per node", count.front()) : ", not the same number per node";
+  // Each node's ranks as ranges of consecutive ranks.
+  std::vector<std::string> ranges(hosts.size());
+  std::vector<int> last(hosts.size(), -2), first(hosts.size(), -2);
+  auto close = [&](std::size_t n) {
+    if (first[n] < 0) return;
+    if (!ranges[n].empty()) ranges[n] += ',';
+    ranges[n] += first[n] == last[n] ? fmt::format("{}", first[n]) : fmt::format("{}-{}", first[n], last[n]);
+  };
+  for (std::size_t r = 0; r < node_of_rank.size(); ++r) {
+    const auto n = static_cast<std::size_t>(node_of_rank[r]);
+    if (n >= hosts.size()) continue;
+    if (last[n] == static_cast<int>(r) - 1 && first[n] >= 0) {
+      last[n] = static_cast<int>(r);
+      continue;
+    }
+    close(n);
+    first[n] = last[n] = static_cast<int>(r);
+  }
+  for (std::size_t n = 0; n < hosts.size(); ++n) close(n);
+  text += ':';
+  for (std::size_t n = 0; n < hosts.size() && n < max_nodes; ++n)
+    text += fmt::format("{} {} {}", n == 0 ? "" : ",", hosts[n], ranges[n]);
+  if (hosts.size() > max_nodes) text += fmt::format(", and {} more nodes", hosts.size() - max_nodes);
+  return text;
+}
+
+std::string kernel_boot_id() {
+  auto text = read_small_file("/proc/sys/kernel/random/boot_id");
+  if (!text) return {};
+  while (!text->empty() && (text->back() == '\n' || text->back() == ' ')) text->pop_back();
+  return *text;
+}
+
+KernelLeaders kernel_leaders(const Comm& comm, const NodeLayout& layout) {
+  const bool leader = layout.local_rank == 0;
+  const std::vector<std::string> ids = comm.gather(leader ? "L" + kernel_boot_id() : std::string());
+  // Rank 0 marks the chosen ranks ('1') in a string of one char per rank.
+  std::string chosen;
+  int kernels = 0;
+  if (comm.is_root()) {
+    chosen.assign(ids.size(), '0');
+    std::vector<std::string> seen;
+    for (std::size_t r = 0; r < ids.size(); ++r) {
+      if (ids[r].empty()) continue;  // not a node leader
+      const std::string id = ids[r].substr(1);
+      if (!id.empty() && std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
+      if (!id.empty()) seen.push_back(id);
+      chosen[r] = '1';
+      ++kernels;
+    }
+    chosen += fmt::format(" {}", kernels);
+  }
+  comm.bcast(chosen);
+  KernelLeaders out;
+  out.mine = chosen[static_cast<std::size_t>(comm.rank())] == '1';
+  out.nodes = layout.node_count;
+  out.kernels = std::stoi(chosen.substr(static_cast<std::size_t>(comm.size()) + 1));
+  return out;
+}
 
 json detect_launcher() {
   // The node list of the step the ranks run in (srun -N 2 inside a 4-node
@@ -100,6 +187,8 @@ json capture_environment(const Comm& comm, const NodeLayout& layout, const Clock
       {"nodes", layout.node_count},
       {"ranks_per_node", ranks_per_node},
       {"hosts", layout.hosts},
+      {"ranks_on_node", ranks_on_nodes(layout.node_of_rank, layout.node_count)},
+      {"rank_node_runs", rank_node_runs(layout.node_of_rank)},
       {"clock",
        {{"source", "CLOCK_MONOTONIC, offsets to rank 0 measured by ping-pong"},
         {"max_abs_offset_s", clock.max_abs_offset_s},

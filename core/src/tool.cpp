@@ -10,6 +10,7 @@
 #include "pfsbench/environment.hpp"
 #include "pfsbench/report.hpp"
 #include "pfsbench/result_json.hpp"
+#include "pfsbench/shared_target.hpp"
 #include "pfsbench/signals.hpp"
 #include "pfsbench/timing.hpp"
 #include "pfsbench/version.hpp"
@@ -125,6 +126,7 @@ void start_result(RunContext& ctx, const Tool& tool, std::map<std::string, std::
 ExitCode run_agreed(Tool& tool, RunContext& ctx) {
   RunResult& r = ctx.result;
   try {
+    if (!ctx.common.local_target) check_shared_target(ctx, tool.target_path());
     tool.run(ctx);
   } catch (const CollectiveError& e) {
     if (ctx.comm.is_root())
@@ -152,7 +154,10 @@ ExitCode run_agreed(Tool& tool, RunContext& ctx) {
 // exit code, runtime when the document could not be written.
 ExitCode finish_on_root(const Tool& tool, RunContext& ctx, ExitCode code) {
   RunResult& r = ctx.result;
-  if (!ctx.common.quiet) tool.report(ctx, ctx.out);
+  if (!ctx.common.quiet) {
+    tool.report(ctx, ctx.out);
+    ctx.out << "placement: " << placement_text(ctx.layout.node_of_rank, ctx.layout.hosts) << '\n' << std::flush;
+  }
   print_diagnostics(r, tool.name(), std::cerr);
   if (ctx.common.json_path.empty()) return code;
   try {

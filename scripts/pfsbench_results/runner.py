@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
 import subprocess
@@ -40,6 +41,8 @@ class Options:
         self.target = kw["target"]
         self.np = kw["np"]
         self.launcher = kw["launcher"]
+        self.launcher_args = kw.get("launcher_args", [])
+        self.launcher_template = kw.get("launcher_template")
         self.tags = kw.get("tags", {})
         self.label = kw.get("label")
         self.out = kw["out"]
@@ -51,15 +54,58 @@ class Options:
         self.command_line = kw.get("command_line", [])
 
 
+LAUNCHER_ENV = "PFSBENCH_LAUNCHER"
+
+
 def detect_launcher(env=os.environ):
-    """srun inside a Slurm allocation, mpirun otherwise."""
+    """$PFSBENCH_LAUNCHER's template when set, srun inside a Slurm
+    allocation, mpirun otherwise."""
+    if env.get(LAUNCHER_ENV):
+        return "template"
     return "srun" if env.get("SLURM_JOB_ID") else "mpirun"
 
 
-def launch_prefix(launcher, np):
+def launch_prefix(launcher, np, launcher_args=None, template=None):
+    """The command before the tool. srun: `srun --mpi=pmix -n NP`, where
+    launcher_args (e.g. ["--mpi=pmi2", "--cpu-bind=cores"]) replace the
+    default --mpi=pmix; mpirun: tools.conf's flags, then launcher_args;
+    template: $PFSBENCH_LAUNCHER with {np} replaced (e.g. "mpiexec.hydra -n
+    {np} -ppn 32", Cray's "srun -n {np} --cpu-bind=cores", PBS's "mpiexec -n
+    {np}"), then launcher_args."""
+    extra = list(launcher_args or [])
+    if launcher == "template":
+        return [w.replace("{np}", str(np)) for w in shlex.split(template)] + extra
     if launcher == "srun":
-        return ["srun", "--mpi=pmix", "-n", str(np)]
-    return ["mpirun", *project.mpirun_flags(), "-np", str(np)]
+        return ["srun", *(extra or ["--mpi=pmix"]), "-n", str(np)]
+    return ["mpirun", *project.mpirun_flags(), *extra, "-np", str(np)]
+
+
+def check_launcher(launcher, template=None, env=os.environ, which=shutil.which, run=subprocess.run):
+    """Refuses, before any run, a launcher that cannot work here (UsageError,
+    exit 2): a program not on PATH, a template without {np}, srun outside a
+    Slurm allocation where no Slurm controller answers (every run would fail
+    with srun's own errors)."""
+    if launcher == "template":
+        if not template or not template.strip():
+            raise UsageError(f"--launcher template needs ${LAUNCHER_ENV}, e.g. "
+                             f"{LAUNCHER_ENV}='mpiexec.hydra -n {{np}}'")
+        if "{np}" not in template:
+            raise UsageError(f"${LAUNCHER_ENV}='{template}' has no {{np}} for the rank count; "
+                             f"write it where the launcher takes it, e.g. 'mpiexec -n {{np}}'")
+        program = shlex.split(template)[0]
+    else:
+        program = launcher
+    if which(program) is None:
+        raise UsageError(f"launcher {program} is not on PATH; load its module or give another --launcher "
+                         f"(mpirun, srun, or ${LAUNCHER_ENV})")
+    if program == "srun" and not env.get("SLURM_JOB_ID"):
+        try:
+            ok = run(["scontrol", "ping"], capture_output=True, text=True, timeout=15).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if not ok:
+            raise UsageError("--launcher srun outside a Slurm allocation, and no Slurm controller answers "
+                             "(scontrol ping): run the suite inside salloc or sbatch, or use --launcher mpirun")
 
 
 def ab_orders(suite, repeat, seed):
@@ -146,13 +192,21 @@ class Driver:
         self.stop_signal = None
         self.child = None
 
+    def prefix(self):
+        o = self.opts
+        return launch_prefix(o.launcher, o.np, o.launcher_args, o.launcher_template)
+
     # --- manifest -----------------------------------------------------------
     def new_manifest(self):
         o = self.opts
         return {"schema": documents.MANIFEST_SCHEMA, "schema_version": 1,
                 "id": os.path.basename(os.path.normpath(o.out)), "suite": self.suite.name,
                 "suite_file": os.path.abspath(self.suite.path), "target": os.path.abspath(o.target),
-                "launcher": o.launcher, "np": o.np, "label": o.label, "tags": o.tags, "repeat": o.repeat,
+                "launcher": o.launcher, "launch_prefix": self.prefix(), "np": o.np,
+                "nodes": {"slurm_nodelist": os.environ.get("SLURM_JOB_NODELIST"),
+                          "slurm_nodes": int(os.environ["SLURM_JOB_NUM_NODES"])
+                          if os.environ.get("SLURM_JOB_NUM_NODES", "").isdigit() else None,
+                          "hosts": []}, "label": o.label, "tags": o.tags, "repeat": o.repeat,
                 "ab": {"a_setup": o.setup["A"], "b_setup": o.setup["B"], "seed": o.seed,
                        "order": "random per round, balanced per run (A first in half the rounds)"} if o.ab else None,
                 "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "command_line": o.command_line,
@@ -220,7 +274,7 @@ class Driver:
         if os.path.exists(doc_path):  # a failed attempt's, before --resume: never read it as this run's
             os.unlink(doc_path)
         tags = {"suite": self.suite.name, **self.opts.tags, **({"side": rec["side"]} if rec["side"] else {})}
-        cmd = launch_prefix(self.opts.launcher, self.opts.np) + [project.tool_path(spec.tool)] + \
+        cmd = self.prefix() + [project.tool_path(spec.tool)] + \
             spec.args_for(run_dir) + ["--json", doc_path]
         for k, v in tags.items():
             cmd += ["--tag", f"{k}={v}"]
@@ -256,6 +310,13 @@ class Driver:
             rec["schema_errors"] = [f"no document: {e}"]
             return
         rec["config_hash"] = doc.config_hash
+        # Where it ran: the nodes the tool saw (its environment's hosts).
+        env = doc.data.get("environment") or {}
+        rec["hosts"] = env.get("hosts")
+        nodes = self.manifest.setdefault("nodes", {"slurm_nodelist": None, "slurm_nodes": None, "hosts": []})
+        for h in rec["hosts"] or []:
+            if h not in nodes["hosts"]:
+                nodes["hosts"].append(h)
         rec["schema_errors"] = schema.errors_of(doc.data, schema.validator())[:20]
         # The document knows best (mpirun exits 1 for a SIGTERM it forwarded).
         status = doc.status or status

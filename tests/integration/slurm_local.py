@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
-"""A private single-node Slurm (munged + slurmctld + slurmd on this host) for
-the tests, so pfsbench can be run under `srun` as users do on clusters.
+"""A private Slurm (munged + slurmctld + slurmd on this host) for the tests,
+so pfsbench can be run under `srun` as users do on clusters: one node (this
+host), or with nodes=N (--nodes N) N fake nodes fnode1..fnodeN, one slurmd
+each, every slurmd in its own UTS namespace with its node's hostname (issue
+18), so the tasks of different nodes see different hosts and Open MPI gives
+each node its own shared-memory domain.
 
 Everything (slurm.conf, munge key and socket, state, spool, logs, pid files)
 lives in one directory; nothing under /etc, /var or /run is used or changed,
@@ -9,7 +13,7 @@ and a system Slurm, if any, is not touched. The daemons run as root
 task/none) and without accounting, on two free TCP ports of 127.0.0.1.
 
 Command line:
-  slurm_local.py up   [--dir DIR] [--timeout S]   start (or reuse) it; prints
+  slurm_local.py up   [--dir DIR] [--timeout S] [--nodes N]   start (or reuse) it; prints
                                                   `export SLURM_CONF=...`
   slurm_local.py down [--dir DIR]                 cancel its jobs, stop the
                                                   daemons, remove DIR
@@ -77,12 +81,21 @@ def _tail(path, lines=15):
 
 
 class LocalSlurm:
-    def __init__(self, base=None):
+    def __init__(self, base=None, nodes=None):
         self.base = os.path.abspath(base or default_dir())
         self.conf = os.path.join(self.base, "slurm.conf")
         self.munge_socket = os.path.join(self.base, "munge", "munge.socket")
         self.host = socket.gethostname().split(".")[0]  # slurmctld's name for its own host
-        self.node = self.host  # the compute node; SLURM_JOB_NODELIST names it
+        # The compute nodes: this host, or fake nodes (one slurmd each); a
+        # running cluster's own configuration says which (`down` without --nodes).
+        if not nodes:
+            with contextlib.suppress(OSError):
+                with open(self.conf) as f:
+                    nodes = sum(1 for line in f if line.startswith("NodeName=fnode")) or None
+        self.fake = bool(nodes)
+        self.nodes = [f"fnode{i + 1}" for i in range(nodes)] if nodes else [self.host]
+        self.node = self.nodes[0]  # the (first) compute node; SLURM_JOB_NODELIST names it
+        self.nodelist = f"fnode[1-{nodes}]" if nodes and nodes > 1 else self.node
         self.partition = "pfsb"
 
     # --- paths -----------------------------------------------------------
@@ -94,6 +107,15 @@ class LocalSlurm:
 
     def log_file(self, daemon):
         return self._p("log", f"{daemon}.log")
+
+    def daemons(self):
+        """(name, pid file, log file) of every daemon of this cluster."""
+        out = [(d, self.pid_file(d), self.log_file(d)) for d in ("munged", "slurmctld")]
+        if self.fake:
+            out += [(f"slurmd {n}", self.pid_file(f"slurmd.{n}"), self.log_file(f"slurmd.{n}")) for n in self.nodes]
+        else:
+            out.append(("slurmd", self.pid_file("slurmd"), self.log_file("slurmd")))
+        return out
 
     def env(self, base_env=None):
         """The environment for srun/scontrol/...: SLURM_CONF of this cluster.
@@ -123,24 +145,30 @@ class LocalSlurm:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=self.env())
 
     def running(self):
-        """True when all three daemons of this directory are alive."""
-        return all(_read_pid(self.pid_file(d)) for d in DAEMONS)
+        """True when every daemon of this directory is alive."""
+        return all(_read_pid(pid_file) for _, pid_file, _ in self.daemons())
 
-    def node_state(self):
+    def node_state(self, node=None):
         try:
-            r = self._run(["sinfo", "-h", "-N", "-n", self.node, "-o", "%T"], timeout=5)
+            r = self._run(["sinfo", "-h", "-N", "-n", node or self.node, "-o", "%T"], timeout=5)
         except subprocess.TimeoutExpired:
             return None
         return r.stdout.strip() if r.returncode == 0 else None
 
     def ready(self):
-        state = self.node_state()
-        return bool(state) and state.rstrip("*~#") in ("idle", "mixed", "allocated", "completing")
+        for node in self.nodes:
+            state = self.node_state(node)
+            if not state or state.rstrip("*~#") not in ("idle", "mixed", "allocated", "completing"):
+                return False
+        return True
 
     # --- setup -------------------------------------------------------------
     def _write_config(self):
         for d in ("munge", "run", "log", "state", "spool"):
             os.makedirs(self._p(d), mode=0o700, exist_ok=True)
+        for n in self.nodes if self.fake else []:
+            os.makedirs(self._p("spool", n), mode=0o700, exist_ok=True)
+            os.makedirs(self._p("tmp", n), mode=0o1777, exist_ok=True)
         os.chmod(self.base, 0o700)
         key = self._p("munge", "munge.key")
         if not os.path.exists(key):
@@ -155,18 +183,22 @@ class LocalSlurm:
             "ClusterName=pfsbench",
             f"SlurmctldHost={self.host}(127.0.0.1)",
             f"SlurmctldPort={_free_port()}",
-            f"SlurmdPort={_free_port()}",
+            *([] if self.fake else [f"SlurmdPort={_free_port()}"]),
             "SlurmUser=root",
             "SlurmdUser=root",
             "AuthType=auth/munge",
             "CredType=cred/munge",
             f"AuthInfo=socket={self.munge_socket}",
             f"StateSaveLocation={self._p('state')}",
-            f"SlurmdSpoolDir={self._p('spool')}",
             f"SlurmctldPidFile={self.pid_file('slurmctld')}",
-            f"SlurmdPidFile={self.pid_file('slurmd')}",
             f"SlurmctldLogFile={self.log_file('slurmctld')}",
-            f"SlurmdLogFile={self.log_file('slurmd')}",
+            # fake nodes: one spool, pid file, log and TmpFS per slurmd (%n is
+            # the node's name); without its own TmpFS the second node's PMIx
+            # step fails ("spmix_appdir ... File exists")
+            *([f"SlurmdSpoolDir={self._p('spool', '%n')}", f"SlurmdPidFile={self.pid_file('slurmd.%n')}",
+               f"SlurmdLogFile={self.log_file('slurmd.%n')}", f"TmpFS={self._p('tmp', '%n')}"] if self.fake else
+              [f"SlurmdSpoolDir={self._p('spool')}", f"SlurmdPidFile={self.pid_file('slurmd')}",
+               f"SlurmdLogFile={self.log_file('slurmd')}"]),
             "SlurmctldDebug=info",
             "SlurmdDebug=info",
             # no cgroups: works in containers and without systemd
@@ -187,26 +219,43 @@ class LocalSlurm:
             "InactiveLimit=0",
             "KillWait=5",
             "MinJobAge=5",
-            f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN",
-            f"PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE "
+            *([f"NodeName={n} NodeHostname={self.host} NodeAddr=127.0.0.1 Port={_free_port()} CPUs={cpus} "
+               "State=UNKNOWN" for n in self.nodes] if self.fake else
+              [f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN"]),
+            f"PartitionName={self.partition} Nodes={','.join(self.nodes)} Default=YES MaxTime=INFINITE "
             "OverSubscribe=YES State=UP",
         ]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def _start(self, daemon, cmd, timeout_s):
-        log = self.log_file(daemon)
+    def _start(self, daemon, cmd, timeout_s, pid_file=None, log=None):
+        log = log or self.log_file(daemon)
+        pid_file = pid_file or self.pid_file(daemon)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=self.env())
         if r.returncode != 0:
             raise SlurmUnavailable(f"{daemon} failed to start ({' '.join(cmd)}: exit {r.returncode}):\n"
                                    f"{(r.stdout + r.stderr).strip()}\n--- {log}:\n{_tail(log)}")
         end = time.monotonic() + timeout_s
         while time.monotonic() < end:
-            if _read_pid(self.pid_file(daemon)):
+            if _read_pid(pid_file):
                 return
             time.sleep(0.05)
-        raise SlurmUnavailable(f"{daemon} did not write {self.pid_file(daemon)} within {timeout_s:.0f} s\n"
+        raise SlurmUnavailable(f"{daemon} did not write {pid_file} within {timeout_s:.0f} s\n"
                                f"--- {log}:\n{_tail(log)}")
+
+    def _start_slurmds(self):
+        if not self.fake:
+            self._start("slurmd", [self._which("slurmd"), "-f", self.conf, "-N", self.node], 10)
+            return
+        for n in self.nodes:
+            # its own UTS namespace, hostname = node name: the tasks inherit it
+            self._start(f"slurmd {n}", ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$1" -f "$2" -N "$0"',
+                                        n, self._which("slurmd"), self.conf], 10,
+                        self.pid_file(f"slurmd.{n}"), self.log_file(f"slurmd.{n}"))
+
+    def slurmd_pid(self, node):
+        """The PID of fake node `node`'s slurmd (None when it is not running)."""
+        return _read_pid(self.pid_file(f"slurmd.{node}" if self.fake else "slurmd"))
 
     def up(self, timeout_s=30.0):
         """Starts (or reuses) munged, slurmctld and slurmd; returns when the
@@ -230,19 +279,19 @@ class LocalSlurm:
                 raise SlurmUnavailable(f"munged runs but cannot encode a credential: "
                                        f"{r.stderr.decode(errors='replace').strip()}")
             self._start("slurmctld", [self._which("slurmctld"), "-c", "-f", self.conf], 10)
-            self._start("slurmd", [self._which("slurmd"), "-f", self.conf, "-N", self.node], 10)
+            self._start_slurmds()
             while time.monotonic() < deadline:
                 if self.ready():
                     return self
-                dead = [d for d in DAEMONS if not _read_pid(self.pid_file(d))]
+                dead = [(d, log) for d, pid_file, log in self.daemons() if not _read_pid(pid_file)]
                 if dead:
-                    raise SlurmUnavailable(f"{', '.join(dead)} exited after starting\n"
-                                           + "\n".join(f"--- {d} log:\n{_tail(self.log_file(d))}" for d in dead))
+                    raise SlurmUnavailable(f"{', '.join(d for d, _ in dead)} exited after starting\n"
+                                           + "\n".join(f"--- {d} log:\n{_tail(log)}" for d, log in dead))
                 time.sleep(0.2)
             raise SlurmUnavailable(
-                f"node {self.node} not ready within {timeout_s:.0f} s (state: {self.node_state()})\n"
-                f"--- slurmctld log:\n{_tail(self.log_file('slurmctld'))}\n"
-                f"--- slurmd log:\n{_tail(self.log_file('slurmd'))}")
+                f"nodes {','.join(self.nodes)} not ready within {timeout_s:.0f} s (state: "
+                f"{[self.node_state(n) for n in self.nodes]})\n"
+                + "\n".join(f"--- {d} log:\n{_tail(log)}" for d, _, log in self.daemons()[1:]))
         except subprocess.TimeoutExpired as e:
             self.stop_daemons()
             raise SlurmUnavailable(f"timed out: {' '.join(map(str, e.cmd))}") from None
@@ -267,16 +316,16 @@ class LocalSlurm:
         """Cancels this cluster's jobs, then stops its daemons (by the pids
         in their pid files: nothing else is signalled)."""
         self._cancel_jobs()
-        for daemon in ("slurmd", "slurmctld", "munged"):
-            pid = _read_pid(self.pid_file(daemon))
+        for _, pid_file, _ in reversed(self.daemons()):  # the slurmds first, munged last
+            pid = _read_pid(pid_file)
             if not pid:
                 continue
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
             end = time.monotonic() + 10
-            while time.monotonic() < end and _read_pid(self.pid_file(daemon)) == pid:
+            while time.monotonic() < end and _read_pid(pid_file) == pid:
                 time.sleep(0.05)
-            if _read_pid(self.pid_file(daemon)) == pid:
+            if _read_pid(pid_file) == pid:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
 
@@ -296,8 +345,10 @@ def main(argv=None):
     ap.add_argument("action", choices=("up", "down", "status"))
     ap.add_argument("--dir", default=default_dir(), help="config, state and logs (default: %(default)s)")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the node (default: 30)")
+    ap.add_argument("--nodes", type=int, default=0,
+                    help="fake nodes fnode1..fnodeN, one slurmd each (default: one node, this host)")
     a = ap.parse_args(argv)
-    slurm = LocalSlurm(a.dir)
+    slurm = LocalSlurm(a.dir, nodes=a.nodes or None)
     if a.action == "up":
         t0 = time.monotonic()
         try:
@@ -305,7 +356,7 @@ def main(argv=None):
         except SlurmUnavailable as e:
             print(f"slurm_local: cannot bring up Slurm: {e}", file=sys.stderr)
             return 1
-        print(f"slurm_local: node {slurm.node} ready in {time.monotonic() - t0:.1f} s; "
+        print(f"slurm_local: nodes {','.join(slurm.nodes)} ready in {time.monotonic() - t0:.1f} s; "
               f"stop with: {sys.argv[0]} down --dir {slurm.base}", file=sys.stderr)
         print(f"export SLURM_CONF={slurm.conf}")
         return 0
@@ -313,7 +364,8 @@ def main(argv=None):
         slurm.down()
         return 0
     up = slurm.running() and slurm.ready()
-    print(f"{'up' if up else 'down'}: {slurm.base} (node {slurm.node}: {slurm.node_state()})")
+    print(f"{'up' if up else 'down'}: {slurm.base} "
+          f"({', '.join(f'node {n}: {slurm.node_state(n)}' for n in slurm.nodes)})")
     return 0 if up else 1
 
 

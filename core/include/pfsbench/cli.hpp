@@ -22,6 +22,7 @@ struct CommonOptions {
   std::optional<std::string> label;
   std::vector<std::string> tags;       ///< "key=value", repeatable
   bool quiet = false;
+  bool local_target = false;           ///< --local-target: nodes need not share the target
   /// The tags as a map. Throws UsageError on "key" without '=' or an empty
   /// key, naming the offending --tag.
   std::map<std::string, std::string> parsed_tags() const;

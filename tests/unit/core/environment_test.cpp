@@ -106,5 +106,30 @@ TEST(FsInfoJson, Fields) {
   EXPECT_EQ(b.at("fs_magic"), "0x0");
 }
 
+// The rank-to-node map of the document, run-length coded, and the console's
+// placement line (issue 18): blocked, round-robin and uneven placements.
+TEST(RankNodeRuns, BlockedIsOneRunPerNodeRoundRobinOnePerRank) {
+  using Runs = std::vector<std::pair<int, int>>;
+  EXPECT_EQ(rank_node_runs({0, 0, 1, 1}), (Runs{{0, 2}, {1, 2}}));
+  EXPECT_EQ(rank_node_runs({0, 1, 0, 1}), (Runs{{0, 1}, {1, 1}, {0, 1}, {1, 1}}));
+  EXPECT_EQ(rank_node_runs({0, 0, 0, 1}), (Runs{{0, 3}, {1, 1}}));
+  EXPECT_EQ(rank_node_runs({0}), (Runs{{0, 1}}));
+  EXPECT_EQ(rank_node_runs({}), Runs{});
+}
+
+TEST(RanksOnNodes, CountsPerNodeInNodeOrder) {
+  EXPECT_EQ(ranks_on_nodes({0, 1, 0, 1}, 2), (std::vector<int>{2, 2}));
+  EXPECT_EQ(ranks_on_nodes({0, 0, 0, 1}, 2), (std::vector<int>{3, 1}));
+  EXPECT_EQ(ranks_on_nodes({0, 0}, 1), (std::vector<int>{2}));
+}
+
+TEST(PlacementText, EachNodeWithItsRankRanges) {
+  EXPECT_EQ(placement_text({0, 0, 1, 1}, {"a", "b"}), "4 ranks on 2 nodes, 2 per node: a 0-1, b 2-3");
+  EXPECT_EQ(placement_text({0, 1, 0, 1}, {"a", "b"}), "4 ranks on 2 nodes, 2 per node: a 0,2, b 1,3");
+  EXPECT_EQ(placement_text({0, 0, 0, 1}, {"a", "b"}), "4 ranks on 2 nodes, not the same number per node: a 0-2, b 3");
+  EXPECT_EQ(placement_text({0}, {"vm"}), "1 rank on 1 node: vm 0");
+  EXPECT_EQ(placement_text({0, 1, 2}, {"a", "b", "c"}, 2), "3 ranks on 3 nodes, 1 per node: a 0, b 1, and 1 more nodes");
+}
+
 }  // namespace
 }  // namespace pfsbench

@@ -36,7 +36,7 @@ TEST(DioPhaseDetails, AbsentFiguresAreNull) {
 TEST(DioPhaseDetails, DeviceAndCpu) {
   DioPhaseDetails d;
   d.cpu = {1.5, 0.5, 2000.0, 10.0, 5.0};
-  d.device = DeviceUse{"vda", {"loop0", "vda"}, 1, {10, 2, 40960}, {0, 0, 0}};
+  d.device = DeviceUse{"vda", {"loop0", "vda"}, 1, 0, {10, 2, 40960}, {0, 0, 0}};
   const json j = to_json(d);
   EXPECT_EQ(j["cpu"], json::parse(R"({"user_s": 1.5, "sys_s": 0.5, "per_io_ns": 2000.0, "usr_percent": 10.0,
                                        "sys_percent": 5.0})"));

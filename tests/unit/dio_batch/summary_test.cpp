@@ -40,7 +40,7 @@ TEST(Summary, PhaseLine) {
   d.cpu.usr_percent = 1.5;
   d.cpu.sys_percent = 20.0;
   d.cpu.per_io_ns = 3500.0;
-  d.device = DeviceUse{"vda", {"vda"}, 1, {900, 31868, 900 * 1258291ull}, {}};
+  d.device = DeviceUse{"vda", {"vda"}, 1, 0, {900, 31868, 900 * 1258291ull}, {}};
   std::ostringstream out;
   print_summary(out, cfg, r, std::span<const DioPhaseDetails>(&d, 1));
   const std::string s = out.str();
