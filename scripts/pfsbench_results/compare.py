@@ -28,7 +28,6 @@ The gate (gate_pct not None) fails closed: on a significant regression
 larger than PCT, a failed or interrupted matched run, a phase of the base
 side missing on the new side, a workload of the base side without runs on
 the new side, nothing matched, or too few runs."""
-import math
 
 from . import UsageError, stats
 
