@@ -275,6 +275,16 @@ class SrunRuns(unittest.TestCase):
             target = os.path.join(d, "target")
             os.mkdir(target)
             env = dict(self.slurm.env(), PFSBENCH_HOME=pfsb.ROOT, PFSBENCH_RESULTS=os.path.join(d, "runs"))
+            # This class holds an allocation on the only node, so the template's
+            # --exclusive would wait for it forever (sbatch's --oversubscribe
+            # does not override it): a copy without that line is submitted
+            # (test_slurm_multinode.py submits the template as it is).
+            with open(sbatch) as f:
+                text = f.read()
+            self.assertIn("#SBATCH --exclusive\n", text)
+            sbatch = os.path.join(d, "pfsbench.sbatch")
+            with open(sbatch, "w") as f:
+                f.write(text.replace("#SBATCH --exclusive\n", ""))
             r = subprocess.run(["sbatch", "--wait", "--nodes=1", "--ntasks-per-node=2", "--time=5",
                                 f"--output={d}/job-%j.out", sbatch, suite, target, "--tag", "flag=on"],
                                capture_output=True, text=True, timeout=240, env=env, cwd=d)
