@@ -63,6 +63,11 @@ class Sharer {
     }
     const std::uint64_t end = now_ns();
     if (idle_since != 0) idle_ns += end - idle_since;
+    if (w_.has_work() && !stopped_) {  // never expected: say so rather than lose entries silently
+      c_.dropped_items += w_.drop_all();
+      stopped_ = true;
+      if (error_.empty()) error_ = "internal error: the walk was declared over while this rank had work; the counts are incomplete";
+    }
     finish();
     out.span = Interval{static_cast<double>(start) * 1e-9, static_cast<double>(end) * 1e-9};
     c_.idle_s = static_cast<double>(idle_ns) * 1e-9;
@@ -170,6 +175,8 @@ class Sharer {
       stop(true);
       return true;
     }
+    if (!items.empty() && !keep && !stopped_ && error_.empty())
+      error_ = "internal error: work arrived after the walk was declared over; the counts are incomplete";
     if (!items.empty() && keep && !stopped_) {
       ++c_.steals_ok;
       c_.items_received += items.size();
@@ -185,7 +192,10 @@ class Sharer {
   // One turn of an idle rank: pass the token, ask for work, look for the answer.
   bool idle_turn(std::uint64_t now) {
     bool event = false;
-    if (have_token_) {
+    // The token waits while our steal request is out: its answer may carry
+    // work sent before this round began (the victim's colour was reset since),
+    // and a rank is only passive once that answer is in.
+    if (have_token_ && !outstanding_) {
       event = true;
       if (size_ == 1) {
         done_ = true;

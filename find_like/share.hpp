@@ -4,7 +4,9 @@
 // answers between two of its steps with the older half of its queue (or
 // nothing). Termination: Dijkstra's token ring (EWD840) with colours: a rank
 // that gives work away turns black; rank 0 ends the walk when a white token
-// comes back to it while it is white and idle, and tells every rank.
+// comes back to it while it is white and idle, and tells every rank. Work
+// travels only in answers to steal requests, so a rank holds the token
+// while its own request is out (EWD840 assumes messages arrive at once).
 //
 // A stop (signal, another rank's failure, a local error) drops the rank's
 // queue and tells the others; the protocol then ends normally, so no rank

@@ -1,4 +1,5 @@
 // find_like's predicates and name checks, table-driven with exact values.
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
