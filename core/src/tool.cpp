@@ -75,7 +75,7 @@ std::optional<int> parse_command_line(Tool& tool, CLI::App& app, CommonOptions& 
                                       int argc, char** argv, std::map<std::string, std::string>& tags) {
   const std::string name = tool.name();
   try {
-    std::vector<std::string> args = split_short_equals(argc, argv);
+    std::vector<std::string> args = tool.rewrite_args(split_short_equals(argc, argv));
     std::reverse(args.begin(), args.end());  // CLI11 takes a vector in reverse
     app.parse(args);
     tags = common.parsed_tags();

@@ -13,6 +13,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -128,6 +129,10 @@ class Tool {
   virtual std::string description() const = 0;
   /// Registers the tool's options (the common ones are added by tool_main).
   virtual void add_options(CLI::App& app) = 0;
+  /// Before parsing: the arguments (after "-X=v" splitting) as the tool
+  /// wants CLI11 to see them. find_like maps find's single-dash words
+  /// (-newer, -size, -name) to long options; the document keeps argv as typed.
+  virtual std::vector<std::string> rewrite_args(std::vector<std::string> args) const { return args; }
   /// After parsing, before any I/O; the same on every rank. Throws UsageError.
   virtual void validate() = 0;
   /// After validate(): a tool whose own options say where the document goes
