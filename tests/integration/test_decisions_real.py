@@ -1,8 +1,10 @@
 """Decisions on real runs on this machine, as the README's recipes run
 them (scaled down): the quick suite as an A/A (--ab, identical setups,
 --repeat 5) passes the gate; the quick suite's ior_like and mdtest_like
-lines on the disk and on /dev/shm, compared without --force, differ
-significantly for both tools and "what differs" names ext4 and tmpfs;
+lines on the disk and on /dev/shm, compared without --force, match, differ
+significantly for mdtest_like (ior_like's page-cache-bound line is
+printed: on a busy machine it is not reliably different), and "what
+differs" names ext4 and tmpfs;
 the gate and an acceptance spec on those results.
 
 Guards: a comparison of two filesystems that needs --force (paths in the
@@ -104,8 +106,13 @@ class RealRuns(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"filesystem type +ext4 +\| +tmpfs")
         out = json.loads(run(COMPARE, disk, shm, "--json").stdout)
+        self.assertEqual({v["tool"] for v in out["verdicts"]}, {"ior_like", "mdtest_like"}, "matched, no --force")
         significant = {v["tool"] for v in out["verdicts"] if v["verdict"] in ("improvement", "regression")}
-        self.assertEqual(significant, {"ior_like", "mdtest_like"}, out["verdicts"])
+        # mdtest_like: ext4's journal against tmpfs, 10-25x on dir_create/dir_remove here, never missed.
+        # ior_like: at the quick line's sizes both sides are the page cache (the virtio disk is cached by
+        # the host too), and on a busy 2-core machine the two sides then differ by noise: significant in
+        # 2 of 4 tries here, so it is printed above, not asserted.
+        self.assertIn("mdtest_like", significant, out["verdicts"])
         # Recipe "gate CI on a baseline": the disk run is the baseline, tmpfs the candidate.
         r = run(COMPARE, disk, shm, "--gate", "5")
         self.assertIn(r.returncode, (0, 1))
