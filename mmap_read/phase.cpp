@@ -20,6 +20,7 @@
 
 #include "cache.hpp"
 #include "mmap_read_tool.hpp"
+#include "pfsbench/environment.hpp"
 #include "pfsbench/full_io.hpp"
 #include "pfsbench/progress.hpp"
 #include "pfsbench/rank_stats.hpp"
@@ -81,7 +82,20 @@ MmapReadTool::CacheState MmapReadTool::prepare_cache(RunContext& ctx) {
 Residency MmapReadTool::measure_residency(RunContext& ctx) {
   std::uint64_t local = 0;
   ctx.step([&] { local = resident_bytes(cfg_.path, file_bytes_, page_bytes_, ctx.comm.rank()); });
-  return Residency{ctx.comm.allreduce_min(local), ctx.comm.allreduce_max(local)};
+  Residency res{ctx.comm.allreduce_min(local), ctx.comm.allreduce_max(local), {}};
+  const std::vector<std::uint64_t> all = ctx.comm.gather(local);
+  if (ctx.comm.is_root()) {
+    // Each node's view: the first rank of the node (its cache is the node's).
+    const auto& node_of = ctx.layout.node_of_rank;
+    res.node_bytes.assign(static_cast<std::size_t>(ctx.layout.node_count), 0);
+    std::vector<bool> seen(res.node_bytes.size(), false);
+    for (std::size_t r = 0; r < all.size(); ++r) {
+      const auto n = static_cast<std::size_t>(node_of[r]);
+      if (!seen[n]) res.node_bytes[n] = all[r];
+      seen[n] = true;
+    }
+  }
+  return res;
 }
 
 // Readers are built before the gate (plans, buffers), so spans hold only reading.
@@ -328,6 +342,11 @@ void MmapReadTool::record_phase(RunContext& ctx, const PhaseKey& key, const Cach
   MmapPhaseDetails d = phase_details(key, cache, before, after, red);
   d.ranks = ctx.comm.size();
   d.readers = d.ranks * key.threads;
+  const auto on_node = ranks_on_nodes(ctx.layout.node_of_rank, ctx.layout.node_count);
+  for (std::size_t n = 0; n < ctx.layout.hosts.size(); ++n)
+    d.nodes.push_back({ctx.layout.hosts[n], on_node[n] * key.threads,
+                       n < before.node_bytes.size() ? before.node_bytes[n] : 0,
+                       n < after.node_bytes.size() ? after.node_bytes[n] : 0});
 
   if (d.checksum && !d.checksum->readers_agree)
     ctx.warn(fmt::format("{}: readers of '{}' computed different checksums ({} to {}): the file changed while "

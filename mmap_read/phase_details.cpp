@@ -35,6 +35,17 @@ json checksum_json(const std::optional<ChecksumDetails>& c) {
           {"mismatched_units", c->mismatched_units}};
 }
 
+json nodes_json(const std::vector<NodeFigures>& nodes, std::uint64_t file_bytes) {
+  const double f = static_cast<double>(file_bytes);
+  json out = json::array();
+  for (const auto& n : nodes)
+    out.push_back({{"host", n.host},
+                   {"readers", n.readers},
+                   {"resident_fraction_before", f > 0 ? static_cast<double>(n.resident_before_bytes) / f : 0.0},
+                   {"resident_fraction_after", f > 0 ? static_cast<double>(n.resident_after_bytes) / f : 0.0}});
+  return out;
+}
+
 }  // namespace
 
 json to_json(const MmapPhaseDetails& d) {
@@ -68,7 +79,8 @@ json to_json(const MmapPhaseDetails& d) {
             {"drop_caches", drop_name(pc.drop_caches)},
             {"before", residency_json(pc.before, d.file_bytes)},
             {"after", residency_json(pc.after, d.file_bytes)}}},
-          {"checksum", checksum_json(d.checksum)}};
+          {"checksum", checksum_json(d.checksum)},
+          {"nodes", nodes_json(d.nodes, d.file_bytes)}};
 }
 
 }  // namespace pfsbench::mmap_read

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,15 @@ namespace pfsbench::mmap_read {
 struct Residency {
   std::uint64_t min_bytes = 0;
   std::uint64_t max_bytes = 0;
+  std::vector<std::uint64_t> node_bytes;  ///< rank 0: each node's view (its first rank's), in node order
+};
+
+/// One node's share of a phase: its readers and its page cache (each node
+/// has its own client cache, so a cold read on one says nothing of another).
+struct NodeFigures {
+  std::string host;
+  int readers = 0;  ///< ranks on the node x threads per rank
+  std::uint64_t resident_before_bytes = 0, resident_after_bytes = 0;
 };
 
 enum class DropState : std::uint64_t { kNotAsked = 0, kDropped = 1, kNotPermitted = 2 };
@@ -54,6 +64,7 @@ struct MmapPhaseDetails {
   std::optional<double> time_per_fault_ns;          ///< --touch page only
   PageCacheDetails page_cache;
   std::optional<ChecksumDetails> checksum;          ///< --touch checksum only
+  std::vector<NodeFigures> nodes;                  ///< per node, in the environment's hosts order
 };
 
 /// The document's shape (results/schema: mmap_read details).
