@@ -1,6 +1,7 @@
 #include "find_like_tool.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,8 +26,16 @@ struct RankRecord {
   WalkCounters walk;
   ShareCounters share;
   double duration_s = 0;
+  double cpu_s = 0;  ///< user + system CPU time of the rank's process over the walk
   int stopped = 0;
 };
+
+double cpu_seconds() {
+  rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  const auto sec = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
 
 std::uint64_t sum_of(const std::vector<RankRecord>& rs, std::uint64_t WalkCounters::*f) {
   std::uint64_t s = 0;
@@ -173,6 +182,7 @@ double FindLikeTool::walk(RunContext& ctx, const WalkOptions& opts, bool serial,
 
   ShareOutcome out;
   comm.barrier();
+  const double cpu0 = cpu_seconds();
   // The walk catches its own failures (they stop it on every rank, then it
   // ends normally), so the collective inside this step cannot be left by
   // one rank alone; the failure is raised in the step after the record.
@@ -201,7 +211,10 @@ double FindLikeTool::walk(RunContext& ctx, const WalkOptions& opts, bool serial,
   } else {
     span_s = mine.duration_s();
   }
-  RankRecord rec{walker.counters(), out.counters, walks ? mine.duration_s() : 0.0, out.stopped ? 1 : 0};
+  // CPU time beside the wall time shows the share of a core a rank got (a
+  // loaded or oversubscribed node makes a rank slow, not the walk).
+  RankRecord rec{walker.counters(), out.counters, walks ? mine.duration_s() : 0.0, walks ? cpu_seconds() - cpu0 : 0.0,
+                 out.stopped ? 1 : 0};
   const std::vector<RankRecord> ranks = comm.gather_struct(rec);
   reduce_histogram_to_root(comm, walker.open_hist);
   reduce_histogram_to_root(comm, walker.getdents_hist);
@@ -227,6 +240,7 @@ double FindLikeTool::walk(RunContext& ctx, const WalkOptions& opts, bool serial,
                           {"items", x.walk.items_done},
                           {"duration_s", finite_or_null(x.duration_s)},
                           {"idle_s", finite_or_null(x.share.idle_s)},
+                          {"cpu_s", finite_or_null(x.cpu_s)},
                           {"steal_requests", x.share.steal_requests},
                           {"steals_with_work", x.share.steals_ok},
                           {"items_received", x.share.items_received},

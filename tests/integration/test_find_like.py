@@ -336,6 +336,34 @@ class Faults(unittest.TestCase):
             self.assertTrue(any("\\xff" in w for w in r.doc["warnings"]), r.doc["warnings"])
 
 
+class Interrupt(unittest.TestCase):
+    def test_sigterm_keeps_the_finished_walk(self):
+        """SIGTERM (Slurm's time limit) during --serial's second walk: exit 4,
+        the parallel walk is on record whole, the serial one marked
+        incomplete with its partial counts, and the document is valid. The
+        tree sits on faultfs (every lookup through FUSE) so the walk lasts."""
+        with faultfs.mounted(self, []) as m:
+            for d in range(40):
+                os.makedirs(m.backing_path(f"d{d}"))
+                for i in range(1000):
+                    open(m.backing_path(f"d{d}", f"f{i}"), "w").close()
+            with pfsb.temp_dir(pfsb.SHM) as d:
+                doc_path = os.path.join(d, "r.json")
+                rc, err, doc = pfsb.sigterm_after_checkpoint(
+                    self, TOOL, 2, [m.mnt, "-C", "--serial", "--stat-all", "--quiet"], doc_path, phases=1)
+                self.assertEqual(rc, 4, err)
+                pfsb.assert_valid(self, doc)
+                self.assertEqual(doc["status"], "interrupted")
+                walk = doc["phases"][0]["details"]
+                self.assertTrue(walk["complete"])
+                self.assertEqual(walk["scanned_entries"], 40 * 1001 + 1)
+                if len(doc["phases"]) > 1:
+                    serial = doc["phases"][1]["details"]
+                    self.assertFalse(serial["complete"])
+                    self.assertLess(serial["scanned_entries"], walk["scanned_entries"])
+                self.assertIn("SIGTERM", err)
+
+
 class Errors(unittest.TestCase):
     """Bad input: exit code, one message, a valid document where one is written."""
 
