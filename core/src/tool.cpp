@@ -125,6 +125,15 @@ void start_result(RunContext& ctx, const Tool& tool, std::map<std::string, std::
 ExitCode run_agreed(Tool& tool, RunContext& ctx) {
   RunResult& r = ctx.result;
   try {
+    // Checks that can differ per rank, agreed: never a usage error on some
+    // ranks while the others wait in a collective.
+    try {
+      ctx.step([&] { tool.check_target(); });
+    } catch (const CollectiveError&) {
+      if (ctx.comm.is_root()) r.config = tool.config_json();
+      throw;
+    }
+    if (ctx.comm.is_root()) r.config = tool.config_json();
     tool.run(ctx);
   } catch (const CollectiveError& e) {
     if (ctx.comm.is_root())
