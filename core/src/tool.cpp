@@ -56,8 +56,10 @@ void RunContext::checkpoint() {
       {"the run did not finish: this is a checkpoint written after the last finished phase", "interrupted"});
   try {
     write_document(snapshot, common.json_path);
-  } catch (const Error& e) {
-    // The final write will report it; a checkpoint never stops a run.
+  } catch (const std::exception& e) {
+    // The final write will report it; a checkpoint never stops a run
+    // (add_phase runs outside any step: an exception here would end the
+    // job in MPI_Abort).
   }
 }
 
@@ -166,7 +168,7 @@ ExitCode finish_on_root(const Tool& tool, RunContext& ctx, ExitCode code) {
   if (ctx.common.json_path.empty()) return code;
   try {
     write_document(r, ctx.common.json_path);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     std::cerr << usage_line(tool.name(), e.what()) << std::endl;
     if (code == ExitCode::kOk) return ExitCode::kRuntime;
   }
