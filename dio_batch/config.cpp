@@ -28,6 +28,14 @@ const char* mode_name(Mode m) noexcept {
   }
   return "?";
 }
+const char* sync_name(Sync s) noexcept {
+  switch (s) {
+    case Sync::kNone: return "none";
+    case Sync::kSync: return "sync";
+    case Sync::kDsync: return "dsync";
+  }
+  return "?";
+}
 const char* prealloc_name(Prealloc p) noexcept {
   switch (p) {
     case Prealloc::kNone: return "none";
@@ -57,14 +65,24 @@ void add_options(CLI::App& app, Config& cfg) {
                     "Sequential write or read, or random write or read (a seeded permutation of the blocks)");
   add_choice_option(app, "--mode", cfg.mode,
                     {{"create", Mode::kCreate}, {"overwrite", Mode::kOverwrite}, {"append", Mode::kAppend}},
-                    "create: a new empty file the writes extend; overwrite: an existing fully written "
+                    "create: a new empty file the writes extend (an existing file is refused unless "
+                    "--replace-existing); overwrite: an existing fully written "
                     "file (laid out first, untimed, when missing or short); append: writes past the "
                     "end of an existing file");
+  app.add_flag("--replace-existing", cfg.replace_existing,
+               "With --mode create: empty a file that exists before the run and write it as new (it is kept "
+               "at the end, as every file this run did not create); without it such a file is refused");
   add_choice_option(app, "--prealloc", cfg.prealloc,
                     {{"none", Prealloc::kNone}, {"fallocate", Prealloc::kFallocate}, {"truncate", Prealloc::kTruncate}},
                     "For --mode create, untimed: none, fallocate (fio's default) or truncate (ftruncate "
                     "to the final size)");
-  app.add_flag("--sync", cfg.sync, "Open with O_DSYNC (fio sync=1)");
+  // fio's sync=: a bare --sync is sync=1, which fio opens with O_SYNC
+  // (data and metadata); O_DSYNC (data only) is --sync=dsync, as fio's
+  // sync=dsync.
+  app.add_flag("--sync{sync}", cfg.sync_text,
+               "Synchronous writes, as fio's sync=: --sync (= --sync=sync, fio sync=1) opens with O_SYNC, "
+               "--sync=dsync with O_DSYNC, --sync=none (the default) with neither")
+      ->type_name("[=none|sync|dsync]");
   app.add_flag("--fsync-at-end", cfg.fsync_at_end, "fsync each file before close, inside the timed span");
   add_choice_option(app, "--direct", cfg.direct, {{"1", true}, {"0", false}}, "1: O_DIRECT (default), 0: buffered");
   app.add_option("-o,--path", cfg.path,
@@ -136,6 +154,24 @@ void validate_basic(const Config& cfg) {
   if (cfg.path.empty()) throw UsageError("-o is empty, dio_batch needs a target file; pass -o PATH");
 }
 
+void resolve_sync(Config& cfg) {
+  const std::string& t = cfg.sync_text;
+  if (t.empty() || t == "none" || t == "0")
+    cfg.sync = Sync::kNone;
+  else if (t == "sync" || t == "1")
+    cfg.sync = Sync::kSync;
+  else if (t == "dsync")
+    cfg.sync = Sync::kDsync;
+  else
+    throw UsageError(fmt::format("--sync={} is not one of none, sync, dsync (fio's sync= values); use --sync for "
+                                 "O_SYNC (fio sync=1) or --sync=dsync for O_DSYNC",
+                                 t));
+  if (cfg.replace_existing && cfg.mode != Mode::kCreate)
+    throw UsageError(fmt::format("--replace-existing with --mode {}, it lets --mode create empty an existing "
+                                 "file; drop it (overwrite and append always use the existing file)",
+                                 mode_name(cfg.mode)));
+}
+
 nlohmann::json to_json(const Config& cfg) {
   return {{"engine", cfg.engine},
           {"bs_bytes", cfg.bs_bytes},
@@ -145,7 +181,10 @@ nlohmann::json to_json(const Config& cfg) {
           {"rw", rw_name(cfg.rw)},
           {"mode", is_write(cfg.rw) ? mode_name(cfg.mode) : "existing"},
           {"prealloc", prealloc_name(cfg.prealloc)},
-          {"sync", cfg.sync},
+          // false as before when off (so documents of earlier builds match),
+          // else fio's name: "sync" (O_SYNC) or "dsync" (O_DSYNC).
+          {"sync", cfg.sync == Sync::kNone ? nlohmann::json(false) : nlohmann::json(sync_name(cfg.sync))},
+          {"replace_existing", cfg.replace_existing},
           {"fsync_at_end", cfg.fsync_at_end},
           {"direct", cfg.direct},
           {"path", cfg.path},

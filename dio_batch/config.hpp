@@ -13,10 +13,13 @@ namespace pfsbench::dio_batch {
 
 enum class Rw { kWrite, kRead, kRandWrite, kRandRead };
 enum class Mode { kCreate, kOverwrite, kAppend };
+/// fio's sync=: none (0), sync (1, O_SYNC), dsync (O_DSYNC).
+enum class Sync { kNone, kSync, kDsync };
 enum class Prealloc { kNone, kFallocate, kTruncate };
 
 const char* rw_name(Rw rw) noexcept;
 const char* mode_name(Mode m) noexcept;
+const char* sync_name(Sync s) noexcept;
 const char* prealloc_name(Prealloc p) noexcept;
 inline bool is_write(Rw rw) noexcept { return rw == Rw::kWrite || rw == Rw::kRandWrite; }
 inline bool is_random(Rw rw) noexcept { return rw == Rw::kRandWrite || rw == Rw::kRandRead; }
@@ -35,7 +38,9 @@ struct Config {
   Rw rw = Rw::kWrite;
   Mode mode = Mode::kCreate;
   Prealloc prealloc = Prealloc::kNone;
-  bool sync = false;           ///< O_DSYNC (fio sync=1)
+  Sync sync = Sync::kNone;     ///< --sync: O_SYNC (fio sync=1), --sync=dsync: O_DSYNC
+  std::string sync_text;       ///< --sync's value as given ("" when absent), resolved by validate_basic
+  bool replace_existing = false;  ///< --mode create may empty a file that existed before the run
   bool fsync_at_end = false;   ///< fsync before close, inside the timed span
   bool direct = true;          ///< O_DIRECT
   std::string path = "dio_batch.dat";
@@ -59,6 +64,9 @@ void add_options(CLI::App& app, Config& cfg);
 /// Checks what does not depend on the filesystem. Throws UsageError
 /// ("<what>, <why>, <what to do>"). Identical on every rank.
 void validate_basic(const Config& cfg);
+/// Resolves --sync's text into cfg.sync and checks --replace-existing.
+/// Throws UsageError. Identical on every rank.
+void resolve_sync(Config& cfg);
 
 /// Every resolved parameter, units in names.
 nlohmann::json to_json(const Config& cfg);

@@ -30,7 +30,14 @@ std::string DioBatchTool::description() const {
 void DioBatchTool::add_options(CLI::App& app) { dio_batch::add_options(app, cfg_); }
 
 void DioBatchTool::validate() {
+  resolve_sync(cfg_);
   validate_basic(cfg_);
+}
+
+void DioBatchTool::check_target() {
+  // Per rank: node-local mounts, a different filesystem under a rank's
+  // file, a device with another logical block size. tool_main agrees on
+  // the outcome, so a refusal on any rank is exit 2 on all.
   fs_type_ = probe_filesystem(cfg_.path).fs_type;
   align_ = probe_dio_alignment(cfg_.path);
   if (cfg_.direct) {
@@ -93,6 +100,12 @@ void DioBatchTool::prepare_files(RunContext& ctx) {
     require_writable_dir(parent_dir(path_), "-o", rank);
     if (owner) existing = file_size_or_missing(path_, rank);
     i_create_ = owner && existing < 0;
+    // create empties the file: never one this run did not create, unless asked.
+    if (write && cfg_.mode == Mode::kCreate && existing >= 0 && !cfg_.replace_existing)
+      throw UsageError(fmt::format("rank {}: --mode create and '{}' already exists ({} bytes); dio_batch does not "
+                                   "empty a file it did not create; remove it, choose another -o, or pass "
+                                   "--replace-existing to write it as new (or --mode overwrite to write over it)",
+                                   rank, path_, existing));
   });
   if (cfg_.shared) {
     std::uint64_t v = static_cast<std::uint64_t>(existing + 1);

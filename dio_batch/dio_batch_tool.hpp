@@ -22,10 +22,12 @@ class DioBatchTool : public Tool {
   std::string name() const override { return "dio_batch"; }
   std::string description() const override;
   void add_options(CLI::App& app) override;
-  /// Checks the options and the O_DIRECT alignment of the target's
-  /// filesystem (statx STATX_DIOALIGN, else the device's logical block
-  /// size, else 4096). Throws UsageError; the same on every rank.
+  /// Checks the options. Throws UsageError; the same on every rank.
   void validate() override;
+  /// Per rank: the target's filesystem type and O_DIRECT alignment (statx
+  /// STATX_DIOALIGN, else the device's logical block size, else 4096), and
+  /// --bs/--size against it. Throws UsageError; agreed by tool_main.
+  void check_target() override;
   nlohmann::json config_json() const override;
   std::string target_path() const override { return cfg_.path; }
   /// COLLECTIVE. Removes the file(s) this run created at the end unless

@@ -17,7 +17,7 @@
 
 namespace pfsbench::dio_batch {
 
-UniqueFd open_target(const Config& cfg, const std::string& path, bool write, int rank) {
+int target_open_flags(const Config& cfg, bool write) noexcept {
   int flags = O_CLOEXEC;
   if (write) {
     flags |= O_WRONLY;
@@ -26,7 +26,14 @@ UniqueFd open_target(const Config& cfg, const std::string& path, bool write, int
     flags |= O_RDONLY;
   }
   if (cfg.direct) flags |= O_DIRECT;
-  if (cfg.sync && write) flags |= O_DSYNC;
+  // fio: sync=1 (sync) is O_SYNC, sync=dsync is O_DSYNC (writes only).
+  if (write && cfg.sync == Sync::kSync) flags |= O_SYNC;
+  if (write && cfg.sync == Sync::kDsync) flags |= O_DSYNC;
+  return flags;
+}
+
+UniqueFd open_target(const Config& cfg, const std::string& path, bool write, int rank) {
+  const int flags = target_open_flags(cfg, write);
   int fd;
   do {
     fd = ::open(path.c_str(), flags, 0644);

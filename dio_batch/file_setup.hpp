@@ -17,8 +17,12 @@
 
 namespace pfsbench::dio_batch {
 
-/// Opens `path` for the phase: O_WRONLY (O_CREAT for create/append) or
-/// O_RDONLY, plus O_DIRECT / O_DSYNC as configured. Throws IoError; EINVAL
+/// The open(2) flags of the phase: O_WRONLY (O_CREAT for create/append) or
+/// O_RDONLY, O_DIRECT with --direct 1, and for writes O_SYNC (--sync, fio
+/// sync=1) or O_DSYNC (--sync=dsync). Pure.
+int target_open_flags(const Config& cfg, bool write) noexcept;
+
+/// Opens `path` for the phase with target_open_flags(). Throws IoError; EINVAL
 /// with O_DIRECT says that the filesystem does not support O_DIRECT and to
 /// use --direct 0.
 UniqueFd open_target(const Config& cfg, const std::string& path, bool write, int rank);

@@ -37,7 +37,7 @@ void print_summary(std::ostream& out, const Config& cfg, const RunResult& r, std
   out << fmt::format("dio_batch: (g=0): rw={}, bs={}, ioengine={}, iodepth={}, mode={}, direct={}{}{}\n",
                      rw_name(cfg.rw), format_size_short(cfg.bs_bytes), cfg.engine, cfg.iodepth,
                      is_write(cfg.rw) ? mode_name(cfg.mode) : "existing", cfg.direct ? 1 : 0,
-                     cfg.sync ? ", sync=1" : "", cfg.shared ? ", shared file" : "");
+                     cfg.sync == Sync::kSync ? ", sync=1" : cfg.sync == Sync::kDsync ? ", sync=dsync" : "", cfg.shared ? ", shared file" : "");
   for (std::size_t i = 0; i < r.phases.size(); ++i) {
     const Phase& ph = r.phases[i];
     const DioPhaseDetails* d = i < details.size() ? &details[i] : nullptr;

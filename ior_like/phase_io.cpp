@@ -39,6 +39,26 @@ class PhaseRun {
     if (io_.wear_out && deadline_ns_ != 0 && !lockstep_) return run_with_wear_out(fh);
     std::optional<CollectiveStop> stop;
     if (lockstep_) stop.emplace(io_.file_comm);  // collective: before the step's local code
+    // After the step, failed or not, every rank is here: the stop rounds
+    // any rank started are completed (never freed while pending).
+    const auto settle = [&] {
+      if (stop) stop->settle(io_.file_comm);
+    };
+    try {
+      transfer_step(fh, stop);
+    } catch (const CollectiveError&) {
+      settle();
+      throw;
+    }
+    settle();
+    return times_;
+  }
+
+ private:
+  enum class LoopEnd { kCount, kDeadline, kStopped };
+
+  // The step of open (local), transfers, fsync and close.
+  void transfer_step(std::unique_ptr<FileHandle>& fh, std::optional<CollectiveStop>& stop) {
     ctx_.step([&] {
       open_local(fh);
       // A collective open leaves a handle on every rank, and a failure at
@@ -51,11 +71,7 @@ class PhaseRun {
       times_.total = {ns_to_s(t_open_), times_.close.end_s};
       if (failure_) std::rethrow_exception(failure_);
     });
-    return times_;
   }
-
- private:
-  enum class LoopEnd { kCount, kDeadline, kStopped };
 
   void open_local(std::unique_ptr<FileHandle>& fh) {
     guard([&] {

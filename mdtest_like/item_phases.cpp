@@ -20,7 +20,9 @@
 #include "iteration.hpp"
 #include "mdtest_tool.hpp"
 #include "op_recorder.hpp"
+#include "pfsbench/mismatch.hpp"
 #include "pfsbench/progress.hpp"
+#include "pfsbench/rank_stats.hpp"
 #include "pfsbench/signals.hpp"
 #include "pfsbench/stonewall_status.hpp"
 #include "timed_phase.hpp"
@@ -429,32 +431,28 @@ nlohmann::json Iteration::verify_details(const ItemPhase& ph) {
   const ReadMismatch& mm = ph.mismatch;
   std::vector<std::uint64_t> v = {mm.bad_items, mm.bad_bytes, ph.done * ph.read_buf.size()};
   ctx_.comm.allreduce_sum(v);
-  const auto firsts = ctx_.comm.gather(
-      mm.any ? fmt::format("{} {} {} {} {}", mm.item, mm.offset, mm.expected, mm.found, mm.bad_bytes)
-             : std::string());
+  // Each rank's first wrong byte crosses as one plain struct; rank 0 picks
+  // by core's rule (lowest offset, then lowest rank: mismatch.hpp).
+  RankMismatch mine;
+  mine.any = mm.any;
+  mine.expected = mm.expected;
+  mine.found = mm.found;
+  mine.offset = mm.offset;
+  mine.mismatched_bytes = mm.bad_bytes;
+  mine.locator = mm.item;  // the item's number: rank 0 builds its path
+  const std::optional<RankedMismatch> first = gather_first_mismatch(ctx_.comm, mine);
   if (!ctx_.comm.is_root()) return nullptr;
   VerificationCheck check;
   check.phase = ph.name;
   check.iteration = st_.iteration;
   check.passed = v[0] == 0;
   check.bytes_checked = v[2];
-  for (std::size_t r = 0; r < firsts.size(); ++r) {
-    if (firsts[r].empty()) continue;
-    unsigned long long number = 0, off = 0, bad = 0;
-    unsigned exp = 0, got = 0;
-    std::sscanf(firsts[r].c_str(), "%llu %llu %u %u %llu", &number, &off, &exp, &got, &bad);
-    const int own = (static_cast<int>(r) + cfg_.stride) % ctx_.comm.size();
-    const std::uint64_t j = number - cfg_.layout.item_number(0);
+  if (first) {
+    // Rank r read the items of rank r + stride (-N).
+    const int own = (first->rank + cfg_.stride) % ctx_.comm.size();
+    const std::uint64_t j = first->mismatch.locator - cfg_.layout.item_number(0);
     const ItemPlace place{&cfg_, st_.iteration, ph.kind, own, tree_base(cfg_.unique_dir, own)};
-    Mismatch m;
-    m.path = place.item_path(j);
-    m.offset = off;
-    m.expected = exp;
-    m.found = got;
-    m.mismatched_bytes = bad;
-    m.rank = static_cast<int>(r);
-    check.first_mismatch = m;
-    break;
+    check.first_mismatch = to_mismatch(first->mismatch, first->rank, place.item_path(j));
   }
   ctx_.result.verification.checks.push_back(std::move(check));
   return {{"files_checked", v[2] / std::max<std::size_t>(ph.read_buf.size(), 1)},

@@ -10,10 +10,10 @@ CollectiveStop::~CollectiveStop() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (finalized || comm_ == MPI_COMM_NULL) return;
-  // A request still pending here means finish() was skipped on an error
-  // path. Completing it would be a collective wait on one rank alone, so
-  // the request is abandoned (freed) instead.
-  if (pending_ != MPI_REQUEST_NULL) MPI_Request_free(&pending_);
+  // A request still pending here means settle() was skipped. MPI forbids
+  // MPI_Request_free on a nonblocking collective, and a wait could block on
+  // this rank alone: leave the request (and its communicator) as they are.
+  if (pending_ != MPI_REQUEST_NULL) return;
   MPI_Comm_free(&comm_);
 }
 
@@ -28,7 +28,23 @@ bool CollectiveStop::stop_before_next(bool want_stop) {
   send_ = want_stop ? 1 : 0;
   MPI_Iallreduce(&send_, &recv_, 1, MPI_INT, MPI_MAX, comm_, &pending_);
   ++rounds_;
+  ++started_;
   return false;
+}
+
+void CollectiveStop::settle(const Comm& comm) {
+  // The count goes over the caller's communicator: comm_ may still carry a
+  // pending round on some ranks, and collectives on one communicator must
+  // be called in the same order everywhere.
+  const std::uint64_t all = comm.allreduce_max(started_);
+  if (pending_ != MPI_REQUEST_NULL) wait_politely(pending_);  // started by every rank: started_ <= all
+  while (started_ < all) {
+    // The round(s) this rank missed, in order, so they match the others'.
+    send_ = 1;
+    MPI_Iallreduce(&send_, &recv_, 1, MPI_INT, MPI_MAX, comm_, &pending_);
+    ++started_;
+    wait_politely(pending_);
+  }
 }
 
 bool CollectiveStop::finish() {

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "pfsbench/json_bytes.hpp"
+
 namespace pfsbench {
 
 std::string Verification::status() const {
@@ -36,8 +38,12 @@ std::vector<SummaryRow> summarize_phases(const std::vector<Phase>& phases) {
 }
 
 std::string config_hash(const nlohmann::json& config) {
-  // nlohmann::json objects are std::map based: dump() is canonical (sorted keys).
-  const std::string text = config.dump();
+  // nlohmann::json objects are std::map based: dump() is canonical (sorted
+  // keys). The config is hashed as the document carries it (byte strings
+  // escaped, json_bytes.hpp), so a reader recomputes the hash from the
+  // document alone: FNV-1a 64 of the compact dump, as Python's
+  // json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False).
+  const std::string text = escape_bytes(config).dump();
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (unsigned char c : text) {
     h ^= c;

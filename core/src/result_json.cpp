@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "pfsbench/fs.hpp"
+#include "pfsbench/json_bytes.hpp"
 #include "pfsbench/json_values.hpp"
 
 namespace pfsbench {
@@ -86,7 +87,10 @@ json to_json(const RunResult& r) {
   }
   json errors = json::array();
   for (const auto& e : r.errors) errors.push_back({{"kind", e.kind}, {"message", e.message}});
-  return {{"schema", kSchemaName},
+  // Paths, mount options, error texts and the command line are bytes: a
+  // string that is not UTF-8 goes in as {"bytes_b64": ...} (json_bytes.hpp),
+  // so the document always dumps.
+  return escape_bytes(json{{"schema", kSchemaName},
           {"schema_version", kSchemaVersion},
           {"tool", r.tool},
           {"tool_version", r.tool_version},
@@ -108,10 +112,11 @@ json to_json(const RunResult& r) {
             {"checks", checks},
             {"first_mismatch", first}}},
           {"warnings", r.warnings},
-          {"errors", errors}};
+          {"errors", errors}});
 }
 
-RunResult run_result_from_json(const json& d) {
+RunResult run_result_from_json(const json& doc) {
+  const json d = unescape_bytes(doc);
   RunResult r;
   r.tool = d.at("tool").get<std::string>();
   r.tool_version = d.at("tool_version").get<std::string>();
@@ -166,7 +171,15 @@ RunResult run_result_from_json(const json& d) {
 }
 
 void write_document(const RunResult& result, const std::string& path) {
-  const std::string text = to_json(result).dump(2) + "\n";
+  const json doc = to_json(result);
+  std::string text;
+  try {
+    text = doc.dump(2) + "\n";
+  } catch (const json::exception&) {
+    // Not reachable while escape_bytes covers every string; if it ever is,
+    // a document with U+FFFD in place of a bad byte beats no document.
+    text = doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  }
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

@@ -57,8 +57,10 @@ void RunContext::checkpoint() {
       {"the run did not finish: this is a checkpoint written after the last finished phase", "interrupted"});
   try {
     write_document(snapshot, common.json_path);
-  } catch (const Error& e) {
-    // The final write will report it; a checkpoint never stops a run.
+  } catch (const std::exception& e) {
+    // The final write will report it; a checkpoint never stops a run
+    // (add_phase runs outside any step: an exception here would end the
+    // job in MPI_Abort).
   }
 }
 
@@ -126,7 +128,16 @@ void start_result(RunContext& ctx, const Tool& tool, std::map<std::string, std::
 ExitCode run_agreed(Tool& tool, RunContext& ctx) {
   RunResult& r = ctx.result;
   try {
-    if (!ctx.common.local_target) check_shared_target(ctx, tool.target_path());
+    // Checks that can differ per rank, agreed: never a usage error on some
+    // ranks while the others wait in a collective.
+    try {
+      ctx.step([&] { tool.check_target(); });
+      if (!ctx.common.local_target) check_shared_target(ctx, tool.target_path());
+    } catch (const CollectiveError&) {
+      if (ctx.comm.is_root()) r.config = tool.config_json();
+      throw;
+    }
+    if (ctx.comm.is_root()) r.config = tool.config_json();
     tool.run(ctx);
   } catch (const CollectiveError& e) {
     if (ctx.comm.is_root())
@@ -162,7 +173,7 @@ ExitCode finish_on_root(const Tool& tool, RunContext& ctx, ExitCode code) {
   if (ctx.common.json_path.empty()) return code;
   try {
     write_document(r, ctx.common.json_path);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     std::cerr << usage_line(tool.name(), e.what()) << std::endl;
     if (code == ExitCode::kOk) return ExitCode::kRuntime;
   }

@@ -2,7 +2,16 @@
 
 A result directory is what scripts/suite writes (documents plus
 manifest.json), or any directory of documents. Every loader raises
-UsageError with the path and the reason for input that is not ours."""
+UsageError with the path and the reason for input that is not ours.
+
+Byte strings: a document carries a string that is not UTF-8 (a Linux path,
+a mount option, an error text) as {"bytes_b64": ...}, and an object key as
+"bytes_b64:" + base64 (results/schema, $defs/bytes). The loader turns both
+into Python str the way os.fsdecode does (undecodable bytes become lone
+surrogates, os.fsencode gives the bytes back), so labels, tags and paths
+compare and hash like any other string; printable() shows them."""
+import base64
+import binascii
 import glob
 import hashlib
 import json
@@ -13,6 +22,38 @@ from . import UsageError
 DOC_SCHEMA = "pfsbench-result"
 MANIFEST_SCHEMA = "pfsbench-manifest"
 MANIFEST = "manifest.json"
+
+
+BYTES_KEY = "bytes_b64"
+KEY_PREFIX = BYTES_KEY + ":"
+
+
+def _bytes_to_str(text, where):
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise UsageError(f"{where}: a {BYTES_KEY} value that is not base64: {e}")
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def decode_bytes(value, where="document"):
+    """`value` with every {"bytes_b64": ...} escape (and escaped key) turned
+    into a str (surrogateescape, lossless); everything else unchanged."""
+    if isinstance(value, dict):
+        if len(value) == 1 and isinstance(value.get(BYTES_KEY), str):
+            return _bytes_to_str(value[BYTES_KEY], where)
+        return {(_bytes_to_str(k[len(KEY_PREFIX):], where) if k.startswith(KEY_PREFIX) else k): decode_bytes(v, where)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_bytes(v, where) for v in value]
+    return value
+
+
+def printable(value):
+    """A str safe to print or write as UTF-8: bytes that were not UTF-8
+    (lone surrogates from decode_bytes) shown as \\xNN."""
+    text = str(value)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def set_parameters(value):
@@ -29,6 +70,17 @@ def set_parameters(value):
             continue
         out[k] = v
     return out
+
+
+def config_hash(config):
+    """core's config_hash (core/src/result.cpp) of a config as the document
+    carries it (byte strings still escaped): FNV-1a 64 of its compact dump
+    with sorted keys, "fnv1a64:" + 16 hex digits."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    h = 0xcbf29ce484222325
+    for c in text:
+        h = ((h ^ c) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"fnv1a64:{h:016x}"
 
 
 # Config keys that say where a run ran, not what it did: the paths and names
@@ -133,7 +185,7 @@ def load_document(path, record=None):
     data = read_json(path)
     if not isinstance(data, dict) or data.get("schema") != DOC_SCHEMA:
         raise UsageError(f"{path} is not a pfsbench result document (no schema '{DOC_SCHEMA}')")
-    return Doc(path, data, record)
+    return Doc(path, decode_bytes(data, path), record)
 
 
 def load_manifest(run_dir):

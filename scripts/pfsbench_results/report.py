@@ -67,7 +67,7 @@ def num(x):
 
 
 def esc(v):
-    return html.escape("-" if v is None else str(v))
+    return html.escape("-" if v is None else documents.printable(v))
 
 
 def table(header, rows, classes=None):

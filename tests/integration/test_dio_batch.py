@@ -2,9 +2,13 @@
 disk temp dir, bytes on disk, --verify, a corrupted block found with its
 offset, alignment rejected before any I/O, ENOSPC on a small ext4 (and the
 run's files removed after it unless --keep), SIGTERM, tmpfs warning, modes. Every document is validated against the schema."""
+import contextlib
 import glob
 import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import time
 import unittest
 
@@ -127,6 +131,21 @@ class DioBatchUsage(unittest.TestCase):
             self.assertEqual(r.stderr.count("dio_batch: error:"), 1, r.stderr)
             self.assertEqual(os.listdir(d), [])
 
+    def test_unaligned_bs_writes_a_failed_document(self):
+        """Found against the filesystem, so after the document's header: exit 2
+        with a `failed` document (README, exit codes), on every rank."""
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d, pfsb.temp_dir(pfsb.SHM) as out:
+            r = pfsb.run_tool(TOOL, 2, ["--bs", "1000", "--size", "1000000", "-o", os.path.join(d, "f")],
+                              json_path=os.path.join(out, "r.json"))
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIsNotNone(r.doc, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(r.doc["status"], "failed")
+            self.assertEqual(r.doc["phases"], [])
+            self.assertTrue(any(e["kind"] == "usage" and "--bs 1000" in e["message"] for e in r.doc["errors"]),
+                            r.doc["errors"])
+            self.assertEqual(os.listdir(d), [])
+
     def test_unknown_engine_lists_engines(self):
         r = pfsb.run_tool(TOOL, 1, ["--engine", "spdk"])
         self.assertEqual(r.returncode, 2, r)
@@ -143,6 +162,120 @@ class DioBatchUsage(unittest.TestCase):
                 self.assertEqual(r.returncode, 2, r)
                 self.assertIn("%s '%s' is not one of %s" % (args[0], args[1], listed), r.stderr)
                 self.assertEqual(os.listdir(d), [])
+
+
+def mpmd(per_rank_args, json_path):
+    """One rank per argument list (MPMD), each with --json json_path."""
+    cmd = list(pfsb.MPIEXEC)
+    for i, args in enumerate(per_rank_args):
+        cmd += ([":"] if i else []) + ["-n", "1", pfsb.tool_path(TOOL)] + list(args) + ["--json", json_path]
+    return cmd
+
+
+@contextlib.contextmanager
+def loop_ext4_4k_sectors(testcase):
+    """ext4 on a loop device with 4096-byte logical sectors: O_DIRECT there
+    needs 4 KiB alignment, where the disk of the build tree takes 512."""
+    if not pfsb.is_root():
+        testcase.skipTest("a loop device needs root")
+    if shutil.which("losetup") is None or shutil.which("mkfs.ext4") is None:
+        testcase.skipTest("losetup or mkfs.ext4 missing")
+    os.makedirs(pfsb.DISK_TMP, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="pfsb-loop4k-", dir=pfsb.DISK_TMP)
+    image, mnt = os.path.join(work, "img"), os.path.join(work, "mnt")
+    os.mkdir(mnt)
+    dev = None
+    try:
+        subprocess.run(["truncate", "-s", "64m", image], check=True)
+        r = subprocess.run(["losetup", "-f", "--show", "--sector-size", "4096", image], capture_output=True, text=True)
+        if r.returncode != 0:
+            testcase.skipTest(f"losetup --sector-size 4096: {r.stderr.strip()}")
+        dev = r.stdout.strip()
+        subprocess.run(["mkfs.ext4", "-q", "-F", dev], check=True, capture_output=True)
+        r = subprocess.run(["mount", dev, mnt], capture_output=True, text=True)
+        if r.returncode != 0:
+            testcase.skipTest(f"mount {dev}: {r.stderr.strip()}")
+        try:
+            yield mnt
+        finally:
+            subprocess.run(["umount", "-l", mnt], capture_output=True)
+    finally:
+        if dev:
+            subprocess.run(["losetup", "-d", dev], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class DioBatchAgreedChecks(unittest.TestCase):
+    """Guards: a check that differs per rank (alignment, existence) is one
+    agreed step: every rank exits 2 with one `failed` document, none hangs.
+    Before, dio_batch checked the alignment in validate(), before the first
+    collective: the refusing rank left, the others waited in MPI_Bcast."""
+
+    def test_ranks_with_different_alignment(self):
+        with loop_ext4_4k_sectors(self) as mnt, pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            common = ["--engine", "psync", "--iodepth", "1", "--bs", "2k", "--size", "64k"]
+            doc = os.path.join(d, "r.json")
+            try:
+                proc = subprocess.run(mpmd([common + ["-o", os.path.join(d, "f")],
+                                            common + ["-o", os.path.join(mnt, "f")]], doc),
+                                      capture_output=True, text=True, timeout=120)
+            except subprocess.TimeoutExpired:
+                self.fail("the ranks hung: the alignment check was not agreed")
+            r = pfsb.Run(proc, doc)
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIsNotNone(r.doc, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(r.doc["status"], "failed")
+            msg = " ".join(e["message"] for e in r.doc["errors"])
+            self.assertIn("--bs 2048 is not a multiple of the O_DIRECT offset alignment 4096", msg)
+            self.assertEqual(r.stderr.count("dio_batch: error:"), 1, r.stderr)
+            self.assertEqual(sorted(os.listdir(d)), ["r.json"])
+            self.assertEqual(sorted(set(os.listdir(mnt)) - {"lost+found"}), [])
+
+    def test_create_refuses_a_file_it_did_not_create(self):
+        """--mode create on PATH.1 that exists (rank 1 only): exit 2 on every
+        rank naming the file, which keeps its bytes; nothing else is left."""
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            f = os.path.join(d, "f")
+            with open(f + ".1", "wb") as out:
+                out.write(b"precious" * 512)
+            r = pfsb.run_tool(TOOL, 2, ["--engine", "psync", "--iodepth", "1", "--size", "64k", "-o", f],
+                              json_path=os.path.join(d, "r.json"), timeout=120)
+            self.assertEqual(r.returncode, 2, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(r.doc["status"], "failed")
+            msg = " ".join(e["message"] for e in r.doc["errors"])
+            self.assertIn(f"'{f}.1' already exists", msg)
+            self.assertIn("--replace-existing", msg)
+            with open(f + ".1", "rb") as inp:
+                self.assertEqual(inp.read(), b"precious" * 512)
+            self.assertEqual(sorted(os.listdir(d)), ["f.1", "r.json"])
+
+    def test_replace_existing_writes_it_and_keeps_it(self):
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            f = os.path.join(d, "f")
+            with open(f + ".1", "wb") as out:
+                out.write(b"old" * 100000)
+            r = pfsb.run_tool(TOOL, 2, ["--engine", "psync", "--iodepth", "1", "--size", "64k", "--verify",
+                                        "--replace-existing", "-o", f], json_path=os.path.join(d, "r.json"))
+            self.assertEqual(r.returncode, 0, r)
+            pfsb.assert_valid(self, r.doc)
+            self.assertTrue(r.doc["config"]["replace_existing"])
+            self.assertEqual(r.doc["verification"]["status"], "passed")
+            self.assertEqual(os.path.getsize(f + ".1"), 65536, "emptied and written as new")
+            self.assertEqual(sorted(os.listdir(d)), ["f.1", "r.json"], "kept: it existed; f.0 (created) removed")
+
+    def test_sync_values(self):
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            for value, recorded in (("--sync", "sync"), ("--sync=dsync", "dsync"), ("--sync=none", False)):
+                with self.subTest(value=value):
+                    r = pfsb.run_tool(TOOL, 1, ["--engine", "psync", "--iodepth", "1", "--size", "64k", value,
+                                                "-o", os.path.join(d, "f")], json_path=os.path.join(d, "r.json"))
+                    self.assertEqual(r.returncode, 0, r)
+                    self.assertEqual(r.doc["config"]["sync"], recorded)
+            r = pfsb.run_tool(TOOL, 1, ["--sync=fsync", "-o", os.path.join(d, "f")])
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIn("--sync=fsync is not one of none, sync, dsync", r.stderr)
 
 
 def left_behind(mnt):

@@ -7,6 +7,7 @@ import os
 import unittest
 
 import pfsb
+from pfsbench_results import documents
 
 EXAMPLES = sorted(glob.glob(os.path.join(pfsb.ROOT, "results", "examples", "*.json")))
 
@@ -39,6 +40,48 @@ class Examples(unittest.TestCase):
                 doc = json.load(f)
             self.assertEqual(doc["schema_version"], 1)
             pfsb.assert_valid(self, doc)
+
+    def test_config_hash_matches_config(self):
+        """config_hash is core's FNV-1a 64 of the compact, key-sorted dump of
+        the config (core/src/result.cpp), recomputed here for every example:
+        a document whose config was edited by hand without it fails."""
+        every = sorted(glob.glob(os.path.join(pfsb.ROOT, "results", "examples", "**", "*.json"), recursive=True))
+        self.assertGreaterEqual(len(every), len(EXAMPLES) + 1)
+        for path in every:
+            with self.subTest(example=os.path.relpath(path, pfsb.ROOT)), open(path) as f:
+                doc = json.load(f)
+                self.assertEqual(doc["config_hash"], documents.config_hash(doc["config"]))
+
+    def test_config_hash_reproduces_core(self):
+        """Guards the reimplementation itself against values core printed
+        (results/examples/ior_like_559b2cf.json was written by a build), and
+        a changed config changes it."""
+        with open(os.path.join(pfsb.ROOT, "results", "examples", "schema_v1_earlier", "ior_like_559b2cf.json")) as f:
+            doc = json.load(f)
+        self.assertEqual(documents.config_hash(doc["config"]), "fnv1a64:e6db93ed3f366f64")
+        doc["config"]["block_size_bytes"] += 1
+        self.assertNotEqual(documents.config_hash(doc["config"]), "fnv1a64:e6db93ed3f366f64")
+
+    def test_migrated_documents_say_so(self):
+        """A document under schema_v1_earlier/ is an earlier build's output;
+        one that shares its run_id with another was edited by hand and must
+        carry tags.migrated and a warning saying so."""
+        earlier = {}
+        for path in sorted(glob.glob(os.path.join(pfsb.ROOT, "results", "examples", "schema_v1_earlier", "*.json"))):
+            with open(path) as f:
+                earlier[os.path.basename(path)] = json.load(f)
+        by_run = {}
+        for name, doc in earlier.items():
+            by_run.setdefault(doc["run_id"], []).append(name)
+        for run_id, names in by_run.items():
+            written = [n for n in names if "migrated" not in earlier[n]["tags"]]
+            with self.subTest(run_id=run_id):
+                self.assertLessEqual(len(written), 1, f"{names}: one run, several documents not marked migrated")
+        for name, doc in earlier.items():
+            if "migrated" in doc["tags"]:
+                with self.subTest(example=name):
+                    self.assertIn("migrated", name)
+                    self.assertTrue(any(w.startswith("migrated:") for w in doc["warnings"]), doc["warnings"])
 
     def test_schema_rejects_a_broken_document(self):
         # Guards the validator itself: a document with NaN-like junk must fail.

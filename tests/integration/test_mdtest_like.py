@@ -174,6 +174,23 @@ class Failures(unittest.TestCase):
             self.assertEqual(m["rank"], 1)
             self.assertEqual(phases(r.doc)[("file_read", 0)]["details"]["verify"]["files_mismatched"], 1)
 
+    def test_first_mismatch_is_the_lowest_offset_over_ranks(self):
+        """Core's rule (mismatch.hpp), through core's struct gather: rank 0
+        finds a wrong byte at 2000, rank 1 at 1000; the first mismatch is
+        rank 1's. (mdtest_like used to send text and take the lowest rank.)"""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            root = os.path.join(d, "md")
+            run(self, 2, ["-C", "-F", "-n", "4", "-w", "4k", "-d", root], d)
+            for name, offset in (("file.mdtest.0.1", 2000), ("file.mdtest.1.2", 1000)):
+                with open(os.path.join(shared_dir(root), name), "r+b") as f:
+                    f.seek(offset)
+                    f.write(b"\0\0")
+            r = run(self, 2, ["-E", "-F", "-n", "4", "-e", "4k", "-X", "-d", root], d, expect_rc=3)
+            m = r.doc["verification"]["first_mismatch"]
+            self.assertTrue(m["path"].endswith("file.mdtest.1.2"), m)
+            self.assertEqual((m["offset_bytes"], m["rank"], m["found"]), (1000, 1, 0))
+            self.assertEqual(phases(r.doc)[("file_read", 0)]["details"]["verify"]["files_mismatched"], 2)
+
     def test_sigterm_keeps_finished_phases_and_cleans_up(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
             root = os.path.join(d, "md")

@@ -35,6 +35,10 @@ class CollectiveStop {
   /// COLLECTIVE over comm (duplicates it, so the rounds never meet the
   /// caller's own collectives).
   explicit CollectiveStop(const Comm& comm);
+  /// Frees the duplicate; not a collective. A round still pending here
+  /// (settle() was skipped: a bug) is neither freed nor waited for: the
+  /// request and the duplicate are left to the job's end, which on that
+  /// path is MPI_Abort (tool_main).
   ~CollectiveStop();
   CollectiveStop(const CollectiveStop&) = delete;
   CollectiveStop& operator=(const CollectiveStop&) = delete;
@@ -50,8 +54,22 @@ class CollectiveStop {
   /// Returns true when that last round asked to stop.
   bool finish();
 
+  /// COLLECTIVE over `comm` (the communicator given to the constructor):
+  /// every rank calls it once after the step that ran the loop, whether the
+  /// step succeeded or threw, at a point every rank reaches. It completes
+  /// every round any rank started: a rank that left the loop early (an
+  /// exception between rounds) starts the rounds it missed, wishing to stop,
+  /// and every rank waits for them. Afterwards nothing is pending. MPI
+  /// forbids freeing a pending nonblocking collective (MPI 3.1 5.12), and
+  /// waiting for one on a rank alone may block: this is the place where all
+  /// ranks arrive.
+  void settle(const Comm& comm);
+
   /// Transfers the loop ran before the agreed stop (the index it stopped at).
   std::uint64_t rounds() const noexcept { return rounds_; }
+  /// Rounds this rank started (the all-reduces, one per stop_before_next
+  /// that did not stop).
+  std::uint64_t started() const noexcept { return started_; }
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;
@@ -59,6 +77,7 @@ class CollectiveStop {
   int send_ = 0;
   int recv_ = 0;
   std::uint64_t rounds_ = 0;
+  std::uint64_t started_ = 0;
 };
 
 }  // namespace pfsbench

@@ -138,7 +138,14 @@ class Tool {
   /// After validate(): a tool whose own options say where the document goes
   /// (ior_like's -O summaryFile) sets it here. Throws UsageError.
   virtual void adjust_common(CommonOptions& /*common*/) const {}
-  /// Every resolved parameter, units in names.
+  /// Checks against the target that may differ per rank (filesystem type,
+  /// O_DIRECT alignment, free space, existence): local, no collective.
+  /// tool_main runs it on every rank as one agreed step once the document
+  /// has its header, so a refusal on any rank ends every rank with that
+  /// rank's code (UsageError: exit 2) and a `failed` document. Throws Error.
+  virtual void check_target() {}
+  /// Every resolved parameter, units in names (after check_target() too:
+  /// rank 0's config is taken again after it).
   virtual nlohmann::json config_json() const = 0;
   /// The path whose filesystem the environment block describes.
   virtual std::string target_path() const = 0;
