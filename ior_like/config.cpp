@@ -92,6 +92,9 @@ void add_order_and_run_options(CLI::App& app, Config& cfg) {
                  "offset-keyed pattern (a warning says so)")
       ->check(CLI::IsMember({"offset", "o", "incompressible", "i", "timestamp", "t", "random", "r"},
                             CLI::ignore_case));
+  app.add_flag("--pfsbench-tables", cfg.pfsbench_tables,
+               "After IOR's output, also print pfsbench's own per-phase table (I/O-only bandwidth, latency "
+               "percentiles, rank time spread)");
   app.add_option("-o,--test-file", cfg.path, "Test file path (with -F, the prefix of the per-rank files)")
       ->capture_default_str();
 }
@@ -117,8 +120,9 @@ void add_backend_and_stonewall_options(CLI::App& app, Config& cfg) {
                  "IOR's key=value options: stoneWallingWearOut=1 (after the deadline every rank continues to the "
                  "largest count), stoneWallingWearOutIterations=N (a read does N transfers per rank), "
                  "stoneWallingStatusFile=F (the write phase stores its count there; a read-only run loads it), "
-                 "minTimeDuration=S (repeat the access pattern until S seconds), summaryFile=F with "
-                 "summaryFormat=JSON (the document is written there), saveRankPerformanceDetailsCSV=F (IOR's "
+                 "minTimeDuration=S (repeat the access pattern until S seconds), summaryFormat=default|JSON|CSV "
+                 "(IOR's output formats, on stdout or in summaryFile=F; --json keeps pfsbench's document), "
+                 "saveRankPerformanceDetailsCSV=F (IOR's "
                  "per-rank CSV lines, appended: access,rank,total_s,access_s,total_bw,access_bw)")
       ->expected(1)
       ->take_all();
@@ -207,14 +211,14 @@ void apply_ior_option(Config& cfg, const std::string& key_value) {
   } else if (k == "mintimeduration") {
     cfg.min_time_s = parse_seconds(key, value);
   } else if (k == "summaryfile") {
-    if (value.empty()) throw UsageError(fmt::format("-O {}= is empty; give the path of the document", key));
+    if (value.empty()) throw UsageError(fmt::format("-O {}= is empty; give the path of IOR's summary file", key));
     cfg.summary_file = value;
   } else if (k == "summaryformat") {
-    if (lower(value) != "json")
-      throw UsageError(fmt::format("-O {}={}: ior_like writes one JSON document; give -O {}=JSON (its human "
-                                   "table goes to stdout)",
-                                   key, value, key));
-    cfg.summary_format = value;
+    const std::string v = lower(value);
+    if (v != "default" && v != "json" && v != "csv")
+      throw UsageError(fmt::format("-O {}={}: unknown format; give -O {}=default, JSON or CSV (IOR's formats)", key,
+                                   value, key));
+    cfg.summary_format = v;
   } else if (k == "saverankperformancedetailscsv") {
     if (value.empty()) throw UsageError(fmt::format("-O {}= is empty; give the CSV file path", key));
     cfg.rank_details_csv = value;
@@ -275,10 +279,6 @@ void validate(const Config& cfg) {
                                  cfg.task_per_node_offset,
                                  cfg.reorder_random ? " (-Z reads a random other rank)" : ""));
   if (cfg.num_tasks == 0) throw UsageError("-N 0 leaves no rank to do I/O; give -N 1 or more, or -1 for all");
-  if (!cfg.summary_file.empty() && cfg.summary_format.empty())
-    throw UsageError(fmt::format("-O summaryFile={} without -O summaryFormat=JSON: IOR would write its text summary "
-                                 "there, ior_like writes only its JSON document; add -O summaryFormat=JSON",
-                                 cfg.summary_file));
   const BackendRow& row = find_backend(cfg.api);
   const BackendCaps& caps = row.caps;
   auto refuse = [&](const std::string& flag, const std::string& what) {

@@ -59,8 +59,9 @@ struct Config {
   std::uint64_t wear_out_iterations = 0;      ///< -O stoneWallingWearOutIterations=N: transfers per rank a read does
   std::string status_file;                    ///< -O stoneWallingStatusFile=F
   double min_time_s = 0;                      ///< -O minTimeDuration=S: repeat the pattern until S seconds
-  std::string summary_file;                   ///< -O summaryFile=F: the document is written there
-  std::string summary_format;                 ///< -O summaryFormat=JSON (the only one ior_like writes)
+  std::string summary_file;                   ///< -O summaryFile=F: IOR's output in summary_format goes there
+  std::string summary_format;                 ///< -O summaryFormat: "" (not given), "default", "json" or "csv"
+  bool pfsbench_tables = false;               ///< --pfsbench-tables: our own table after IOR's output
   std::string rank_details_csv;               ///< -O saveRankPerformanceDetailsCSV=F
   double progress_interval_s = 5.0;
   /// --collective-timeout: seconds one collective MPI-IO/HDF5 call may take

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "ior_output.hpp"
 #include "pfsbench/report.hpp"
 #include "pfsbench/stats.hpp"
 #include "pfsbench/units.hpp"
@@ -46,71 +47,59 @@ void print_hints(std::ostream& out, const nlohmann::json& facts) {
 }
 
 void print_check(std::ostream& out, const VerificationCheck& check) {
+  // "check <phase>": no line of ours starts with "write" or "read" but IOR's
+  // rows, so `awk '/^write/'` reads what it reads from IOR.
   if (check.passed)
-    out << fmt::format("{:<11} passed: {} verified in {:.3f} s\n", check.phase, format_bytes(check.bytes_checked),
-                            check.duration_s);
+    out << fmt::format("check {:<11} passed: {} verified in {:.3f} s\n", check.phase, format_bytes(check.bytes_checked),
+                       check.duration_s);
   else
-    out << fmt::format("{:<11} FAILED: first wrong byte at offset {} of {} (rank {}): expected 0x{:02x}, "
-                            "found 0x{:02x}; {} wrong bytes in that rank's data\n",
-                            check.phase, check.first_mismatch->offset, check.first_mismatch->path,
-                            check.first_mismatch->rank, check.first_mismatch->expected,
-                            check.first_mismatch->found, check.first_mismatch->mismatched_bytes);
+    out << fmt::format("check {:<11} FAILED: first wrong byte at offset {} of {} (rank {}): expected 0x{:02x}, "
+                       "found 0x{:02x}; {} wrong bytes in that rank's data\n",
+                       check.phase, check.first_mismatch->offset, check.first_mismatch->path,
+                       check.first_mismatch->rank, check.first_mismatch->expected, check.first_mismatch->found,
+                       check.first_mismatch->mismatched_bytes);
 }
 
 void print_header(std::ostream& out, const Config& cfg, const std::string& api, int ranks, int nodes) {
   out << fmt::format(
       "ior_like: api {}, {} {}, {} ranks on {} node{}, block {}, transfer {}, {} segment{}, {} iteration{}\n",
       api + (cfg.collective ? " (collective)" : ""), cfg.file_per_process ? "file per process" : "shared file",
-      cfg.path, ranks, nodes,
-      nodes == 1 ? "" : "s", format_bytes(cfg.block_bytes), format_bytes(cfg.transfer_bytes), cfg.segments,
-      cfg.segments == 1 ? "" : "s", cfg.iterations, cfg.iterations == 1 ? "" : "s");
-  out << fmt::format("{:<6} {:>11} {:>10} {:>11} {:>11} {:>11} {:>10} {:>9} {:>9} {:>9} {:>9} {:>4}\n",
-                          "access", "bw(MiB/s)", "IOPS", "lat_p50(ms)", "lat_p99(ms)", "block(KiB)", "xfer(KiB)",
-                          "open(s)", "wr/rd(s)", "close(s)", "total(s)", "iter");
+      cfg.path, ranks, nodes, nodes == 1 ? "" : "s", format_bytes(cfg.block_bytes), format_bytes(cfg.transfer_bytes),
+      cfg.segments, cfg.segments == 1 ? "" : "s", cfg.iterations, cfg.iterations == 1 ? "" : "s");
+  out << ior_table_header() << std::flush;
+}
+
+void print_row(std::ostream& out, const Phase& p, const Config& cfg) { out << ior_table_row(p, cfg) << std::flush; }
+
+void print_summary(const RunResult& result, const Config& cfg, std::ostream& out) {
+  out << ior_max_lines(result) << ior_summary_block(result, cfg);
+  if (cfg.pfsbench_tables) print_pfsbench_tables(result, out);
   out.flush();
 }
 
-void print_row(std::ostream& out, const Phase& p, const Config& cfg) {
-  auto pct = [&](double want) {
-    for (const auto& [pp, ns] : p.latency->percentiles)
-      if (pp == want) return ns / 1e6;
-    return 0.0;
-  };
-  out << fmt::format(
-      "{:<6} {:>11} {:>10} {:>11.3f} {:>11.3f} {:>11.0f} {:>10.0f} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f} {:>4}\n",
-      p.name, fixed_or_dash(p.bandwidth_bytes_per_s ? std::optional<double>(*p.bandwidth_bytes_per_s / kMiB)
-                                                    : std::nullopt),
-      fixed_or_dash(p.ops_per_s, 1), pct(50.0), pct(99.0), static_cast<double>(cfg.block_bytes) / 1024.0,
-      static_cast<double>(cfg.transfer_bytes) / 1024.0, p.details["open_duration_s"].get<double>(),
-      p.details["io_duration_s"].get<double>(), p.details["close_duration_s"].get<double>(), p.duration_s,
-      p.iteration);
-  out.flush();
-}
-
-void print_summary(const RunResult& result, std::ostream& out) {
-  const auto rows = summarize_phases(result.phases);
-  if (rows.empty()) return;
-  Table table({"operation", "max(MiB/s)", "min(MiB/s)", "mean(MiB/s)", "stddev", "max(OPs)", "min(OPs)",
-               "mean(OPs)", "stddev", "mean(s)", "iterations"});
-  for (const auto& bw : rows) {
-    if (bw.metric != "bandwidth_bytes_per_s") continue;
-    const SummaryRow* ops = nullptr;
-    const SummaryRow* dur = nullptr;
-    for (const auto& r : rows) {
-      if (r.phase != bw.phase) continue;
-      if (r.metric == "ops_per_s") ops = &r;
-      if (r.metric == "duration_s") dur = &r;
-    }
-    auto mib = [](double v) { return fmt::format("{:.2f}", v / kMiB); };
-    auto sd = [](const std::optional<double>& v, double scale) {
-      return v ? fmt::format("{:.2f}", *v / scale) : std::string("-");
+void print_pfsbench_tables(const RunResult& result, std::ostream& out) {
+  if (result.phases.empty()) return;
+  // Labels are "phase=...": no row starts with IOR's "write"/"read".
+  Table table({"phase", "iter", "bw(MiB/s)", "io_bw(MiB/s)", "ops/s", "lat_p50(ms)", "lat_p99(ms)", "lat_max(ms)",
+               "rank_time_min(s)", "rank_time_max(s)"});
+  for (const Phase& p : result.phases) {
+    auto pct = [&](double want) -> std::optional<double> {
+      if (!p.latency) return std::nullopt;
+      for (const auto& [pp, ns] : p.latency->percentiles)
+        if (pp == want) return ns / 1e6;
+      return std::nullopt;
     };
-    table.add_row({bw.phase, mib(bw.stats.max), mib(bw.stats.min), mib(bw.stats.mean), sd(bw.stats.stddev, kMiB),
-                   ops ? fmt::format("{:.2f}", ops->stats.max) : "-", ops ? fmt::format("{:.2f}", ops->stats.min) : "-",
-                   ops ? fmt::format("{:.2f}", ops->stats.mean) : "-", ops ? sd(ops->stats.stddev, 1.0) : "-",
-                   dur ? fmt::format("{:.4f}", dur->stats.mean) : "-", fmt::format("{}", bw.stats.count)});
+    const nlohmann::json& io_bw = p.details.value("io_bandwidth_bytes_per_s", nlohmann::json());
+    table.add_row({"phase=" + p.name, std::to_string(p.iteration),
+                   fixed_or_dash(p.bandwidth_bytes_per_s ? std::optional<double>(*p.bandwidth_bytes_per_s / kMiB)
+                                                         : std::nullopt),
+                   fixed_or_dash(io_bw.is_number() ? std::optional<double>(io_bw.get<double>() / kMiB) : std::nullopt),
+                   fixed_or_dash(p.ops_per_s, 1), fixed_or_dash(pct(50.0), 3), fixed_or_dash(pct(99.0), 3),
+                   fixed_or_dash(p.latency ? std::optional<double>(p.latency->max_ns / 1e6) : std::nullopt, 3),
+                   fmt::format("{:.4f}", p.rank_duration_s.min), fmt::format("{:.4f}", p.rank_duration_s.max)});
   }
-  out << "\nSummary over iterations (bandwidth and OPs share one denominator: first open to last close):\n";
+  out << "\npfsbench per phase (bw over first open..last close; io_bw over first..last transfer; latency per "
+         "transfer, all ranks merged):\n";
   table.print(out);
 }
 

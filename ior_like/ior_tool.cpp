@@ -1,10 +1,14 @@
 #include "ior_tool.hpp"
 
+#include <iostream>
+
 #include <fmt/format.h>
 
 #include "backends/backends.hpp"
 #include "backends/hdf5_info.hpp"
 #include "console.hpp"
+#include "ior_output.hpp"
+#include "pfsbench/fs.hpp"
 #include "pfsbench/error.hpp"
 #include "pfsbench/rank_stats.hpp"
 #include "run.hpp"
@@ -18,15 +22,41 @@ std::string IorTool::description() const {
 }
 
 void IorTool::adjust_common(CommonOptions& common) const {
-  // -O summaryFile=F -O summaryFormat=JSON: IOR's way of asking for the
-  // JSON summary; ours is the document. summaryFormat alone: on stdout.
-  if (cfg_.summary_format.empty()) return;
-  const std::string wanted = cfg_.summary_file.empty() ? "-" : cfg_.summary_file;
-  if (!common.json_path.empty() && common.json_path != wanted)
-    throw UsageError(fmt::format("--json {} and -O summaryFile/summaryFormat ({}) both say where the document goes; "
-                                 "give one of them",
-                                 common.json_path, wanted == "-" ? "stdout" : wanted));
-  common.json_path = wanted;
+  // -O summaryFormat=JSON|CSV without summaryFile: IOR's format on stdout,
+  // our human text on stderr (as with --json -), so stdout parses.
+  if (!writes_ior_to_stdout()) return;
+  if (common.json_path == "-")
+    throw UsageError(fmt::format("--json - and -O summaryFormat={} both want stdout; give one of them a file "
+                                 "(--json PATH or -O summaryFile=PATH)",
+                                 cfg_.summary_format == "json" ? "JSON" : "CSV"));
+  common.stdout_is_data = true;
+}
+
+bool IorTool::writes_ior_to_stdout() const {
+  return cfg_.summary_file.empty() && (cfg_.summary_format == "json" || cfg_.summary_format == "csv");
+}
+
+void IorTool::write_outputs(const RunContext& ctx) const {
+  if (cfg_.summary_format.empty() && cfg_.summary_file.empty()) return;
+  const RunResult& r = ctx.result;
+  std::string text;
+  if (cfg_.summary_format == "json")
+    text = ior_json(r, cfg_).dump(2) + "\n";
+  else if (cfg_.summary_format == "csv")
+    text = ior_csv(r, cfg_);
+  else {
+    // IOR's default text: the per-iteration table, the Max lines, the summary.
+    text = ior_table_header();
+    for (const Phase& p : r.phases)
+      if (p.name == "write" || p.name == "read") text += ior_table_row(p, cfg_);
+    text += ior_max_lines(r) + ior_summary_block(r, cfg_);
+  }
+  if (cfg_.summary_file.empty()) {
+    if (cfg_.summary_format == "default") return;  // the console already has it
+    std::cout << text << std::flush;
+  } else {
+    write_file_atomic(cfg_.summary_file, text);
+  }
 }
 
 namespace {
@@ -81,6 +111,6 @@ void IorTool::run(RunContext& ctx) {
     ior_like::run(cfg_, ctx, *backend);
 }
 
-void IorTool::report(const RunContext& ctx, std::ostream& out) const { print_summary(ctx.result, out); }
+void IorTool::report(const RunContext& ctx, std::ostream& out) const { print_summary(ctx.result, cfg_, out); }
 
 }  // namespace pfsbench::ior_like

@@ -23,7 +23,15 @@ class IorTool final : public Tool {
   std::string target_path() const override { return cfg_.path; }
   void run(RunContext& ctx) override;
   void report(const RunContext& ctx, std::ostream& out) const override;
+  /// -O summaryFormat / summaryFile: IOR's JSON, CSV or text, to the file
+  /// (atomically) or to stdout. Throws IoError naming the file.
+  void write_outputs(const RunContext& ctx) const override;
   const Config& config() const noexcept { return cfg_; }
+
+ private:
+  bool writes_ior_to_stdout() const;
+
+ public:
 
  private:
   Config cfg_;

@@ -43,6 +43,8 @@ CLI::Option* add_count_option(CLI::App& app, const std::string& names, T& target
 void add_mdtest_options(CLI::App& app, Config& c) {
   app.add_flag("-P,--print-rate-and-time", c.print_rate_and_time,
                "The summary gives each phase's time beside its rate (both are always in the JSON document)");
+  app.add_flag("--pfsbench-tables", c.pfsbench_tables,
+               "After mdtest's summary, also print pfsbench's latency percentiles per phase");
   add_count_option(app, "-G,--data-seed", c.data_seed,
                  "Seed of the bytes -w writes and -X checks (default: a fixed seed, so that a later -E -X run "
                  "checks an earlier -C -w run); give the same -G to both")

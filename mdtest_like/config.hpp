@@ -45,6 +45,7 @@ struct Config {
   double series_interval_s = 0.1;       ///< --series-interval: width of the file-create time series buckets
   std::string api = "POSIX";            ///< -a: only POSIX exists
   bool print_rate_and_time = false;     ///< -P: the summary also gives each phase's time
+  bool pfsbench_tables = false;         ///< --pfsbench-tables: our latency table after mdtest's summary
   std::optional<std::uint64_t> data_seed;  ///< -G: seed of the file content (default kContentSeed)
   std::string status_file;              ///< -x: stonewall status file ("" = none)
   bool sync_after_phase = false;        ///< -Y: sync() at the end of each item phase, inside its time

@@ -145,7 +145,7 @@ void MdtestTool::run(RunContext& ctx) {
 }
 
 void MdtestTool::report(const RunContext& ctx, std::ostream& out) const {
-  print_report(ctx.result, out, cfg_.print_rate_and_time);
+  print_report(ctx.result, out, cfg_.print_rate_and_time, cfg_.pfsbench_tables);
 }
 
 }  // namespace pfsbench::mdtest_like

@@ -34,9 +34,12 @@ class MdtestTool : public Tool {
 /// `stride` (rank r takes the items of rank (r + stride) mod ranks). Pure.
 int own_node_item_ranks(const std::vector<int>& node_of_rank, int stride);
 
-/// The mdtest-style summary (rank 0): per operation max/min/mean/stddev of
-/// ops/s over iterations, with `with_time` (-P) the same of each phase's
-/// time, then the latency percentiles of each phase. Pure formatting of `r`.
-void print_report(const RunResult& r, std::ostream& out, bool with_time = false);
+
+/// mdtest's summary (rank 0), in mdtest's layout and operation names so that
+/// mdtest parsers read it: "SUMMARY rate" (Max Min Mean "Std Dev" of ops/s
+/// over iterations), with `with_time` (-P) also "SUMMARY time" (each
+/// phase's seconds); with `pfsbench_tables` then our latency percentiles.
+/// Pure formatting of `r`.
+void print_report(const RunResult& r, std::ostream& out, bool with_time = false, bool pfsbench_tables = false);
 
 }  // namespace pfsbench::mdtest_like

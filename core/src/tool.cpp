@@ -170,6 +170,12 @@ ExitCode finish_on_root(const Tool& tool, RunContext& ctx, ExitCode code) {
     ctx.out << "placement: " << placement_text(ctx.layout.node_of_rank, ctx.layout.hosts) << '\n' << std::flush;
   }
   print_diagnostics(r, tool.name(), std::cerr);
+  try {
+    tool.write_outputs(ctx);
+  } catch (const Error& e) {
+    std::cerr << usage_line(tool.name(), e.what()) << std::endl;
+    if (code == ExitCode::kOk) code = ExitCode::kRuntime;
+  }
   if (ctx.common.json_path.empty()) return code;
   try {
     write_document(r, ctx.common.json_path);
@@ -198,7 +204,7 @@ int tool_main(Tool& tool, int argc, char** argv) {
   std::map<std::string, std::string> tags;
   if (const auto done = parse_command_line(tool, app, common, comm, argc, argv, tags)) return *done;
 
-  std::ostream& out = common.json_path == "-" ? std::cerr : std::cout;
+  std::ostream& out = common.json_path == "-" || common.stdout_is_data ? std::cerr : std::cout;
   RunContext ctx(comm, common, out);
   start_result(ctx, tool, std::move(tags), argc, argv);
   ExitCode code = run_agreed(tool, ctx);

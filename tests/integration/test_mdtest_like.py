@@ -73,7 +73,7 @@ class SharedDirectory(unittest.TestCase):
                     self.assertEqual(doc["config"]["items_per_rank"], n)
                     self.assertFalse(os.path.exists(root), "the run created -d and must remove it with -r")
                     self.assertIn("File creation", r.stdout)
-                    self.assertIn("ops/s", r.stdout)
+                    self.assertIn("SUMMARY rate (in ops/sec)", r.stdout)
 
     def test_create_then_remove_leaves_user_files(self):
         for base in (pfsb.DISK_TMP, pfsb.SHM):

@@ -23,6 +23,10 @@ struct CommonOptions {
   std::vector<std::string> tags;       ///< "key=value", repeatable
   bool quiet = false;
   bool local_target = false;           ///< --local-target: nodes need not share the target
+  /// Set by a tool whose own output format goes to stdout (ior_like's -O
+  /// summaryFormat=JSON without summaryFile): the human text then goes to
+  /// stderr, as with --json -.
+  bool stdout_is_data = false;
   /// The tags as a map. Throws UsageError on "key" without '=' or an empty
   /// key, naming the offending --tag.
   std::map<std::string, std::string> parsed_tags() const;

@@ -154,6 +154,10 @@ class Tool {
   virtual void run(RunContext& ctx) = 0;
   /// Rank 0, after the run (also after a failure): the summary table.
   virtual void report(const RunContext& ctx, std::ostream& out) const = 0;
+  /// Rank 0, after report() (also under --quiet and after a failure): the
+  /// tool's own output files or stdout data (ior_like's IOR formats).
+  /// Throws Error; the run then ends with exit 1, its document still written.
+  virtual void write_outputs(const RunContext& /*ctx*/) const {}
 };
 
 /// The whole program. Returns the exit code.

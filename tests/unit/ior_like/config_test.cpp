@@ -119,7 +119,7 @@ TEST(Config, Io500AndSiteFlagsParse) {
   EXPECT_EQ(c.data_packet_type, "t");
   EXPECT_DOUBLE_EQ(c.min_time_s, 2.5);
   EXPECT_EQ(c.summary_file, "s.json");
-  EXPECT_EQ(c.summary_format, "JSON");
+  EXPECT_EQ(c.summary_format, "json");
   EXPECT_EQ(c.rank_details_csv, "r.csv");
   validate(c);
   const auto j = to_json(c);
@@ -148,8 +148,8 @@ TEST(Config, NewFlagUsageErrorsSayWhatToDo) {
       {{"-Q", "2"}, "-C is not given"},
       {{"-Z", "-Q", "2"}, "-Z reads a random other rank"},
       {{"-N", "0"}, "leaves no rank"},
-      {{"-O", "summaryFile=x.json"}, "add -O summaryFormat=JSON"},
-      {{"-O", "summaryFormat=CSV"}, "give -O summaryFormat=JSON"},
+      {{"-O", "summaryFormat=XML"}, "give -O summaryFormat=default, JSON or CSV"},
+      {{"-O", "summaryFile="}, "give the path of IOR's summary file"},
       {{"-O", "minTimeDuration=soon"}, "not a number of seconds"},
       {{"-O", "minTimeDuration=-1"}, "not a number of seconds"},
       {{"-O", "saveRankPerformanceDetailsCSV="}, "give the CSV file path"},
