@@ -138,11 +138,11 @@ TEST(Config, NegativeSeedAndPacketTypeOfIo500Lines) {
   Config h = parse({"--dataPacketType=timestamp", "-n", "200000", "-t", "-w", "3901", "-e", "3901", "-P",
                     "-G=-1557307069", "-N", "1", "-F", "-d", "D/mdtest-hard", "-x", "R/s", "-E", "-X"});
   EXPECT_EQ(h.data_seed, -1557307069);
-  EXPECT_EQ(parse({"-G", "2147483647"}).data_seed, 2147483647);
-  EXPECT_THROW(parse({"-G", "2147483648"}), UsageError);
-  EXPECT_THROW(parse({"-G", "-2147483649"}), UsageError);
-  EXPECT_THROW(parse({"-G=1e3"}), UsageError);
-  EXPECT_THROW(parse({"--dataPacketType=zeros"}), CLI::ValidationError);
+  EXPECT_EQ(parse({"-n", "1", "-G", "2147483647"}).data_seed, 2147483647);
+  EXPECT_THROW(parse({"-n", "1", "-G", "2147483648"}), UsageError);
+  EXPECT_THROW(parse({"-n", "1", "-G", "-2147483649"}), UsageError);
+  EXPECT_THROW(parse({"-n", "1", "-G=1e3"}), UsageError);
+  EXPECT_THROW(parse({"-n", "1", "--dataPacketType=zeros"}), CLI::ValidationError);
 }
 
 }  // namespace
