@@ -95,6 +95,8 @@ class ShippedSuites(unittest.TestCase):
                 out = os.path.join(d, "out")
                 r = subprocess.run([sys.executable, SUITE, scaled, "--target", target, "--np", "2", "--out", out],
                                    capture_output=True, text=True, timeout=600)
+                self.assertTrue(os.path.exists(os.path.join(out, "manifest.json")),
+                                f"{name}: refused before any run: {r.stderr[-3000:]}")
                 with open(os.path.join(out, "manifest.json")) as f:
                     manifest = json.load(f)
                 failed = {rec["name"]: rec["status"] for rec in manifest["runs"] if rec["status"] != "ok"}
