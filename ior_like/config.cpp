@@ -48,7 +48,12 @@ void add_layout_and_phase_options(CLI::App& app, Config& cfg) {
                "fsync after every write transfer (inside its latency and the phase's span); local backends only");
   app.add_flag("-F,--file-per-process", cfg.file_per_process, "One file per rank, named PATH.<8-digit rank>");
   app.add_flag("-W,--check-write", cfg.check_write, "After the write phase, read back and verify (timed apart)");
-  app.add_flag("-R,--check-read", cfg.check_read, "After the read phase, read again and verify (timed apart)");
+  app.add_flag("-R,--check-read", cfg.check_read,
+               "Verify every transfer of the read phase against the pattern as it is read, inside the phase's "
+               "time (as IOR's -R); the document also gives the figure without the check time");
+  app.add_flag("--check-apart", cfg.check_apart,
+               "With -R: read the data again after the read phase and verify it in a pass timed apart, so the read "
+               "phase's figure is I/O only");
 }
 
 // Whose data a rank reads and in which order, which ranks do I/O, how
@@ -65,7 +70,8 @@ void add_order_and_run_options(CLI::App& app, Config& cfg) {
       ->check(CLI::PositiveNumber);
   app.add_flag("-z,--random-offset", cfg.random_offsets,
                "Random offsets: each block's transfers in a seeded random order (still verifiable; -b must hold "
-               "more than one -t)");
+               "more than one -t). Twice (-z -z, IOR's randomOffset=2): each segment reads one random, possibly "
+               "repeated, -b block of the file's existing size (reads only; -b may equal -t)");
   app.add_option("--random-offset-seed", cfg.random_offset_seed, "Seed of -z's order (-1: the -G seed)")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{-1}, std::numeric_limits<std::int64_t>::max()));
@@ -269,7 +275,11 @@ void validate(const Config& cfg) {
     throw UsageError(fmt::format("-O stoneWallingWearOutIterations={} exceeds the {} transfers per rank of -b/-t/-s; "
                                  "lower it or raise -b or -s",
                                  cfg.wear_out_iterations, per_rank));
-  if (cfg.random_offsets && cfg.block_bytes == cfg.transfer_bytes)
+  if (cfg.check_apart && !cfg.check_read) throw UsageError("--check-apart says how -R checks, but -R is not given; add -R");
+  if (cfg.random_blocks() && cfg.do_write())
+    throw UsageError("-z -z reads random blocks over the existing file's size, which a write does not have (IOR "
+                     "5fcf0ba divides by zero there); write the file without -z -z first, then read it with -r -z -z");
+  if (cfg.random_offsets == 1 && cfg.block_bytes == cfg.transfer_bytes)
     throw UsageError(fmt::format("-z orders the transfers of each block at random, but -b {} holds a single -t; "
                                  "raise -b to several transfers (e.g. -b {})",
                                  format_size_short(cfg.block_bytes), format_size_short(cfg.transfer_bytes * 256)));
@@ -348,7 +358,9 @@ nlohmann::json to_json(const Config& cfg) {
           {"check_read", cfg.check_read},
           {"read_order", read_order_name(cfg.read_order())},
           {"task_per_node_offset", cfg.reorder ? nlohmann::json(cfg.task_per_node_offset) : nlohmann::json(nullptr)},
-          {"random_offsets", cfg.random_offsets},
+          {"random_offsets", cfg.random_offsets > 0},
+          {"random_offset_mode", cfg.random_blocks() ? "random_blocks" : cfg.random_offsets ? "shuffle_in_block" : "sequential"},
+          {"check_read_apart", cfg.check_apart},
           {"random_offset_seed", cfg.random_offsets ? nlohmann::json(cfg.offset_seed()) : nlohmann::json(nullptr)},
           {"intra_test_barriers", cfg.intra_test_barriers},
           {"use_existing", cfg.use_existing},

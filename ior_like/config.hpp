@@ -28,11 +28,15 @@ struct Config {
   bool fsync_per_write = false;              ///< -Y: fsync after every write transfer, inside its latency
   bool file_per_process = false;             ///< -F
   bool check_write = false;                  ///< -W
-  bool check_read = false;                   ///< -R
+  bool check_read = false;                   ///< -R: compare each read transfer inside the timed read (IOR's READCHECK)
+  bool check_apart = false;                  ///< --check-apart: -R checks in a pass of its own after the read
   bool reorder = false;                      ///< -C
   bool reorder_random = false;               ///< -Z
   int task_per_node_offset = 1;              ///< -Q: -C reads the data of the rank Q nodes further
-  bool random_offsets = false;               ///< -z: a seeded permutation of each block's transfers
+  /// -z, counted as IOR does: 1, a seeded permutation of each block's
+  /// transfers; 2 or more (-z -z, IOR's randomOffset > 1), each segment a
+  /// random, possibly repeated, -b block of the file's existing size (reads only).
+  int random_offsets = 0;
   std::int64_t random_offset_seed = -1;      ///< --random-offset-seed: -z's seed (-1: the -G seed)
   bool intra_test_barriers = false;          ///< -g: barriers between open, transfers and close
   bool use_existing = false;                 ///< -E: existing files are the user's: never removed
@@ -75,6 +79,7 @@ struct Config {
   std::uint64_t offset_seed() const noexcept {
     return random_offset_seed >= 0 ? static_cast<std::uint64_t>(random_offset_seed) : seed;
   }
+  bool random_blocks() const noexcept { return random_offsets >= 2; }
   ReadOrder read_order() const noexcept {
     return reorder_random ? ReadOrder::kRandom : reorder ? ReadOrder::kShift : ReadOrder::kOwn;
   }

@@ -55,6 +55,12 @@ std::uint64_t TransferOrder::block_key(int data_rank, std::uint64_t seg) const n
   return mix(mix(seed_ ^ 0x5a17ull) ^ mix(static_cast<std::uint64_t>(data_rank) + 1) ^ (seg * 0x9e3779b97f4a7c15ull));
 }
 
+std::uint64_t TransferOrder::random_block(int data_rank, std::uint64_t seg) const noexcept {
+  // Another key than -z's shuffle; the modulo bias is below 2^-30 for any
+  // file under 2^34 blocks.
+  return mix(block_key(data_rank, seg) ^ 0x72616e64626c6bull) % file_blocks_;
+}
+
 std::vector<int> random_derangement(int n, std::uint64_t seed) {
   std::vector<int> p(static_cast<std::size_t>(n));
   std::iota(p.begin(), p.end(), 0);

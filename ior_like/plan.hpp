@@ -58,10 +58,25 @@ inline std::uint64_t nth_transfer_offset(const Layout& l, int rank, std::uint64_
 /// average), keyed by (seed, data rank, segment). IOR's -z instead deals
 /// each segment's transfers to random ranks (uneven counts per rank) and
 /// repeats one pattern for every segment.
+///
+/// -z -z (IOR's randomOffset > 1, what IO500's ior-rnd4K line uses) is
+/// another rule, IOR's: for each segment a rank picks one -b block of the
+/// file at random, uniformly over the whole file's existing size (all of
+/// the shared file, not only the rank's own blocks; in -F, its file), and
+/// does that block's transfers front to back. Blocks may repeat; the pick
+/// is seeded by (seed, data rank, segment), so a check-apart pass replays
+/// the same offsets. Made with random_blocks().
 class TransferOrder {
  public:
   TransferOrder(const Layout& layout, bool random, std::uint64_t seed) noexcept
       : layout_(layout), random_(random), seed_(seed) {}
+
+  /// -z -z: `file_blocks` (> 0) is the file's size in -b blocks, the range.
+  static TransferOrder random_blocks(const Layout& layout, std::uint64_t seed, std::uint64_t file_blocks) noexcept {
+    TransferOrder o(layout, false, seed);
+    o.file_blocks_ = file_blocks;
+    return o;
+  }
 
   /// File offset of the i-th transfer (0 .. transfers_per_rank-1) that the
   /// owner of `data_rank`'s data does.
@@ -69,10 +84,15 @@ class TransferOrder {
     const std::uint64_t per_block = layout_.transfers_per_block();
     const std::uint64_t seg = i / per_block;
     std::uint64_t j = i % per_block;
+    if (file_blocks_ > 0) return random_block(data_rank, seg) * layout_.block_bytes + j * layout_.transfer_bytes;
     if (random_) j = permute(j, per_block, block_key(data_rank, seg));
     return transfer_offset(layout_, data_rank, seg, j);
   }
   bool random() const noexcept { return random_; }
+  /// -z -z: the range in blocks (0: not this rule).
+  std::uint64_t file_blocks() const noexcept { return file_blocks_; }
+  /// -z -z: the block (0 .. file_blocks-1) segment `seg` of `data_rank` visits.
+  std::uint64_t random_block(int data_rank, std::uint64_t seg) const noexcept;
 
   /// A keyed bijection of [0, n): exposed for its unit test.
   static std::uint64_t permute(std::uint64_t x, std::uint64_t n, std::uint64_t key) noexcept;
@@ -83,6 +103,7 @@ class TransferOrder {
   Layout layout_;
   bool random_ = false;
   std::uint64_t seed_ = 0;
+  std::uint64_t file_blocks_ = 0;
 };
 
 enum class ReadOrder {

@@ -1,9 +1,11 @@
 #include "run.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <cstdlib>
 #include <ctime>
@@ -71,8 +73,8 @@ class Runner {
           if (cfg_.check_write) checks_ok = verify_pass("write_check", comm_.rank(), it, last_transfers_);
         }
         if (cfg_.do_read() && checks_ok) {
-          data_phase(OpenMode::kRead, it);
-          if (cfg_.check_read)
+          checks_ok = data_phase(OpenMode::kRead, it);
+          if (cfg_.check_read && cfg_.check_apart)
             checks_ok = verify_pass("read_check", sources_[static_cast<std::size_t>(comm_.rank())], it,
                                     last_transfers_);
         }
@@ -277,14 +279,74 @@ class Runner {
                                  : cfg_.seed;
   }
 
-  void data_phase(OpenMode mode, int iteration) {
+  // -z -z: the file's existing size in -b blocks (IOR stats the file to
+  // read before opening it); a file smaller than one block is an agreed
+  // usage error (IOR divides by zero there).
+  std::uint64_t existing_file_blocks(const std::string& file) {
+    std::uint64_t size = layout_.file_bytes();  // the null backend has no file: the layout's size
+    ctx_.step([&] {
+      if (!be_.caps().creates_files) return;
+      struct stat sb;
+      if (::stat(file.c_str(), &sb) != 0)
+        throw IoError("stat", file, errno, comm_.rank(), -1, -1,
+                      "-z -z reads random blocks of the existing file: write it first with the same -o and -F");
+      size = static_cast<std::uint64_t>(sb.st_size);
+      if (size < cfg_.block_bytes)
+        throw UsageError(fmt::format("-z -z reads random -b {} blocks of {}, but it holds {} bytes, less than one "
+                                     "block; write more data first or lower -b",
+                                     format_size_short(cfg_.block_bytes), file, size));
+    });
+    return size / cfg_.block_bytes;
+  }
+
+  // -z -z: which offsets the read visited, over all ranks: the transfers,
+  // and the distinct offsets (per file with -F, summed; of the one file
+  // without, gathered on rank 0). COLLECTIVE.
+  nlohmann::json visited_json(std::uint64_t file_blocks) {
+    const std::uint64_t visits = visited_.size();
+    std::sort(visited_.begin(), visited_.end());
+    visited_.erase(std::unique(visited_.begin(), visited_.end()), visited_.end());
+    std::vector<std::uint64_t> v = {visits, visited_.size()};
+    comm_.allreduce_sum(v);
+    std::uint64_t distinct = v[1];
+    if (!cfg_.file_per_process && comm_.size() > 1) {
+      const std::string mine(reinterpret_cast<const char*>(visited_.data()), visited_.size() * sizeof(std::uint64_t));
+      const std::vector<std::string> all = comm_.gather(mine);
+      if (comm_.is_root()) {
+        std::vector<std::uint64_t> merged;
+        for (const std::string& part : all) {
+          const std::size_t n = part.size() / sizeof(std::uint64_t);
+          const std::size_t at = merged.size();
+          merged.resize(at + n);
+          std::memcpy(merged.data() + at, part.data(), n * sizeof(std::uint64_t));
+        }
+        std::sort(merged.begin(), merged.end());
+        distinct = static_cast<std::uint64_t>(std::unique(merged.begin(), merged.end()) - merged.begin());
+      }
+    }
+    visited_.clear();
+    visited_.shrink_to_fit();
+    return {{"file_blocks", file_blocks}, {"transfers_visited", v[0]}, {"distinct_offsets", distinct}};
+  }
+
+  // Returns false when -R found a mismatch and -q stops the run (the same on every rank).
+  bool data_phase(OpenMode mode, int iteration) {
     const bool writing = mode == OpenMode::kWrite;
     const char* name = writing ? "write" : "read";
     const int data_rank = writing ? comm_.rank() : sources_[static_cast<std::size_t>(comm_.rank())];
     const std::string file = data_file(cfg_.path, cfg_.file_per_process, data_rank);
     const DataPattern pattern(pattern_seed(data_rank));
+    phase_order_ = order_;
+    if (!writing && cfg_.random_blocks())
+      phase_order_ = TransferOrder::random_blocks(layout_, cfg_.offset_seed(), existing_file_blocks(file));
+    const TransferOrder& order = phase_order_;
+    // -R as IOR's READCHECK: each transfer is compared as it is read, inside the phase's time.
+    const bool check_in_window = !writing && cfg_.check_read && !cfg_.check_apart;
+    const bool check_bytes = check_in_window && be_.caps().creates_files;  // the null backend reads nothing
+    RankMismatch mine;
+    std::uint64_t checked = 0, check_ns = 0;
     PatternBuffer pbuf(pattern, std::span<std::byte>(buffer_.data(), cfg_.transfer_bytes));
-    if (writing) pbuf.prepare(order_.offset(data_rank, 0));  // full fill, outside the window
+    if (writing) pbuf.prepare(order.offset(data_rank, 0));  // full fill, outside the window
     hist_.clear();
     Progress progress(ctx_.verbose_root(), fmt::format("{} iteration {}/{}", name, iteration + 1, cfg_.iterations),
                       layout_.bytes_per_rank(), "bytes", cfg_.progress_interval_s);
@@ -296,13 +358,31 @@ class Runner {
     io.wear_out = cfg_.wear_out;
     io.barriers = cfg_.intra_test_barriers;
     io.min_duration_s = cfg_.min_time_s;
+    const bool record_visits = !writing && order.file_blocks() > 0;
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
-      const std::uint64_t off = order_.offset(data_rank, i);
+      const std::uint64_t off = order.offset(data_rank, i);
       if (writing) {
         fh.write_at(size ? pbuf.prepare(off).data() : buffer_.data(), size, off);
         if (cfg_.fsync_per_write && size != 0) fh.fsync();  // -Y: inside this transfer's latency
-      } else
-        fh.read_at(buffer_.data(), size, off);
+        return;
+      }
+      fh.read_at(buffer_.data(), size, off);
+      if (size == 0) return;
+      if (record_visits) visited_.push_back(off);
+      if (!check_bytes) return;
+      const std::uint64_t c0 = now_ns();
+      const auto r = pattern.check(std::span<const std::byte>(buffer_.data(), size), off);
+      checked += size;
+      if (!r.ok) {
+        if (!mine.any) {
+          mine.any = true;
+          mine.offset = r.first_bad_offset;
+          mine.expected = r.expected;
+          mine.found = r.found;
+        }
+        mine.mismatched_bytes += r.bad_bytes;
+      }
+      check_ns += now_ns() - c0;
     };
     io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
     current_file_ = file;
@@ -325,15 +405,52 @@ class Runner {
     if (cfg_.verbosity >= 2 || !cfg_.rank_details_csv.empty())
       per_rank = comm_.gather_struct(
           RankFigures{t.transfers_done, t.total.end_s - t.total.start_s, t.io.end_s - t.io.start_s});
+    nlohmann::json extra = nlohmann::json::object();
+    if (record_visits) extra["random_blocks"] = visited_json(order.file_blocks());
+    std::optional<VerificationCheck> check;
+    bool go_on = true;
+    if (check_in_window) {
+      std::vector<std::uint64_t> sums = {checked};
+      comm_.allreduce_sum(sums);
+      const double check_s = comm_.allreduce_max(static_cast<double>(check_ns) * 1e-9);
+      const std::optional<RankedMismatch> first = gather_first_mismatch(comm_, mine);
+      go_on = !cfg_.quit_on_error || comm_.all_ok(!mine.any);
+      if (comm_.is_root()) {
+        const double io_only_s = spans[kTotal].span_s() - check_s;
+        extra["read_check"] = {
+            {"in_window", true},
+            {"check_duration_s", check_s},
+            {"bandwidth_without_check_bytes_per_s",
+             number_or_null(rate(static_cast<double>(counts.transfers * cfg_.transfer_bytes), io_only_s))}};
+        check.emplace();
+        check->phase = "read_check";
+        check->iteration = iteration;
+        check->duration_s = check_s;
+        check->bytes_checked = sums[0];
+        if (first) {
+          check->passed = false;
+          check->first_mismatch = to_mismatch(first->mismatch, first->rank,
+                                              data_file(cfg_.path, cfg_.file_per_process,
+                                                        sources_[static_cast<std::size_t>(first->rank)]));
+        }
+      }
+    }
     if (comm_.is_root()) {
       if (cfg_show_hints_once(t.facts)) print_hints(ctx_.out, t.facts);
-      record_phase(name, iteration, spans, t.facts, counts);
+      record_phase(name, iteration, spans, t.facts, counts, std::move(extra));
+      if (check) {
+        ctx_.result.verification.enabled = true;
+        if (ctx_.verbose_root()) print_check(ctx_.out, *check);
+        ctx_.result.verification.checks.push_back(std::move(*check));
+      }
       if (cfg_.verbosity >= 2) print_rank_figures(std::cerr, per_rank, host_of_rank(), cfg_.transfer_bytes);
     }
     if (!cfg_.rank_details_csv.empty())
       ctx_.step([&] {
         if (comm_.is_root()) append_rank_csv(cfg_.rank_details_csv, name, per_rank, cfg_.transfer_bytes);
       });
+    if (check_in_window) ctx_.checkpoint();
+    return go_on;
   }
 
   std::vector<std::string> host_of_rank() const {
@@ -400,7 +517,7 @@ class Runner {
   //  metadata_duration_s   = open + fsync + close spans: for HDF5 the file and
   //                          dataset create/open, flush and close (h5bench's split)
   void record_phase(const char* name, int iteration, const std::vector<SpanStats>& spans,
-                    const nlohmann::json& facts, const PhaseCounts& counts) {
+                    const nlohmann::json& facts, const PhaseCounts& counts, nlohmann::json extra) {
     const bool writing = std::string_view(name) == "write";
     Phase p;
     p.name = name;
@@ -422,7 +539,7 @@ class Runner {
         {"file_per_process", cfg_.file_per_process},
         {"files", cfg_.file_per_process ? layout_.ranks : 1},
         {"ranks", layout_.ranks},
-        {"random_offsets", cfg_.random_offsets},
+        {"random_offsets", cfg_.random_offsets > 0},
         {"intra_test_barriers", cfg_.intra_test_barriers},
         {"read_order", writing ? "own" : read_order_name(cfg_.read_order())},
         // Whose data each rank read and how many read data written on their
@@ -446,6 +563,7 @@ class Runner {
         {"transfers_per_rank", {{"min", counts.min}, {"max", counts.max}}},
         {"stonewall", stonewall_json(spans, counts)},
     };
+    p.details.update(extra);
     if (ctx_.verbose_root()) print_row(ctx_.out, p, cfg_);
     if (cfg_.verbosity >= 1) print_phase_detail(std::cerr, p, cfg_.deadline_s);
     ctx_.add_phase(std::move(p));
@@ -499,7 +617,7 @@ class Runner {
     std::uint64_t checked = 0;
     PhaseIo io{be_, file_comm(), open_request(file, OpenMode::kRead, data_rank), transfers, xfer, false, {}, {}};
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
-      const std::uint64_t off = order_.offset(data_rank, i);
+      const std::uint64_t off = phase_order_.offset(data_rank, i);
       fh.read_at(buffer_.data(), size, off);
       if (size == 0 || !be_.caps().creates_files) return;  // the null backend reads nothing
       const auto r = pattern.check(std::span<const std::byte>(buffer_.data(), xfer), off);
@@ -556,6 +674,8 @@ class Runner {
   const Comm self_;
   const Layout layout_;
   const TransferOrder order_;  // -z or in sequence
+  TransferOrder phase_order_{order_};  // the last data phase's (-z -z: over its file's blocks)
+  std::vector<std::uint64_t> visited_;  // -z -z: offsets this rank read in the current phase
   std::map<std::string, std::string> hints_;
   bool hints_shown_ = false;
   std::string current_file_;                   // for the watchdog's message

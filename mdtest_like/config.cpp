@@ -17,7 +17,9 @@ namespace pfsbench::mdtest_like {
 
 const char* path_resolution_name(PathResolution p) { return p == PathResolution::kFull ? "full" : "dirfd"; }
 
-std::uint64_t Config::content_seed() const { return data_seed.value_or(kContentSeed); }
+std::uint64_t Config::content_seed() const {
+  return data_seed ? static_cast<std::uint64_t>(*data_seed) : kContentSeed;
+}
 
 namespace {
 
@@ -40,15 +42,44 @@ CLI::Option* add_count_option(CLI::App& app, const std::string& names, T& target
   return opt;
 }
 
+/// mdtest's -G: a signed int (IO500 passes negative ones, "-G -1557317757"
+/// and "-G=-1557307069"); junk or a value outside int is a usage error.
+CLI::Option* add_signed_int_option(CLI::App& app, const std::string& names, std::optional<std::int64_t>& target,
+                                   const std::string& help) {
+  auto* opt = app.add_option_function<std::string>(
+      names,
+      [&target, names](const std::string& text) {
+        std::int64_t value = 0;
+        const auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || res.ec != std::errc() || res.ptr != text.data() + text.size() ||
+            value < std::numeric_limits<std::int32_t>::min() || value > std::numeric_limits<std::int32_t>::max())
+          throw UsageError(fmt::format("{} '{}' is not an integer from {} to {} (mdtest's -G is a signed int)", names,
+                                       text, std::numeric_limits<std::int32_t>::min(),
+                                       std::numeric_limits<std::int32_t>::max()));
+        target = value;
+      },
+      help);
+  opt->type_name("SEED");
+  return opt;
+}
+
 void add_mdtest_options(CLI::App& app, Config& c) {
   app.add_flag("-P,--print-rate-and-time", c.print_rate_and_time,
                "The summary gives each phase's time beside its rate (both are always in the JSON document)");
   app.add_flag("--pfsbench-tables", c.pfsbench_tables,
                "After mdtest's summary, also print pfsbench's latency percentiles per phase");
-  add_count_option(app, "-G,--data-seed", c.data_seed,
-                 "Seed of the bytes -w writes and -X checks (default: a fixed seed, so that a later -E -X run "
-                 "checks an earlier -C -w run); give the same -G to both")
-      ->type_name("SEED");
+  add_signed_int_option(app, "-G,--data-seed", c.data_seed,
+                        "Seed of the bytes -w writes and -X checks, a signed int as mdtest's -G (default: a fixed "
+                        "seed, so that a later -E -X run checks an earlier -C -w run); give the same -G to both");
+  app.add_option("--dataPacketType", c.data_packet_type,
+                 "mdtest's data packet type: recorded and warned about; mdtest_like always writes its own seeded "
+                 "pattern (-G), tagged per file")
+      ->check(CLI::IsMember({"offset", "o", "incompressible", "i", "timestamp", "t", "random", "r"}));
+  app.add_option("--saveRankPerformanceDetails", c.rank_details_csv,
+                 "Write mdtest's per-rank CSV to FILE: header 'rank,items,rate-<op>,time-<op>...' for mdtest's 11 "
+                 "operations, an 'all' row of the first iteration (items of all ranks / slowest rank's time between "
+                 "barriers), then one row per iteration and rank (its items / its time before the closing barrier)")
+      ->type_name("FILE");
   app.add_option("-x,--stonewall-status-file", c.status_file,
                  "Stonewall status file (mdtest's): a create phase writes the items per rank it agreed on (after "
                  "-W's wear-out); a run without -C reads it and stats/reads/removes that many items per rank. "
@@ -143,11 +174,8 @@ void add_options(CLI::App& app, Config& c) {
   add_unsupported(app, "-Z", "print time instead of rate");
   add_unsupported(app, "-g", "Lustre global directory layout");
   add_unsupported(app, "--verify-write", "verify after write");
-  add_unsupported(app, "--dataPacketType", "data packet type", true);
   add_unsupported(app, "--run-cmd-before-phase", "external command before each phase", true);
   add_unsupported(app, "--run-cmd-after-phase", "external command after each phase", true);
-  add_unsupported(app, "--saveRankPerformanceDetails", "per-rank CSV (per-rank times are in the JSON document)",
-                  true);
   add_unsupported(app, "--savePerOpDataCSV", "per-operation CSV", true);
   add_unsupported(app, "--showRankStatistics", "per-rank statistics (min/median/max are in the JSON document)");
   add_unsupported(app, "--print-all-procs", "per-process output");
@@ -225,7 +253,10 @@ nlohmann::json config_json(const Config& c) {
       {"series_interval_s", c.series_interval_s},
       {"path_resolution", path_resolution_name(c.path_resolution)},
       {"print_rate_and_time", c.print_rate_and_time},
-      {"data_seed", c.content_seed()},
+      {"data_seed", c.data_seed ? nlohmann::json(*c.data_seed) : nlohmann::json(c.content_seed())},
+      {"data_packet_type_requested",
+       c.data_packet_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.data_packet_type)},
+      {"rank_details_csv", c.rank_details_csv.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.rank_details_csv)},
       {"stonewall_status_file", c.status_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.status_file)},
       {"sync_after_phase", c.sync_after_phase},
       {"fsync_after_write", c.fsync_after_write},

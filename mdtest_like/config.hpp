@@ -46,7 +46,9 @@ struct Config {
   std::string api = "POSIX";            ///< -a: only POSIX exists
   bool print_rate_and_time = false;     ///< -P: the summary also gives each phase's time
   bool pfsbench_tables = false;         ///< --pfsbench-tables: our latency table after mdtest's summary
-  std::optional<std::uint64_t> data_seed;  ///< -G: seed of the file content (default kContentSeed)
+  std::optional<std::int64_t> data_seed;  ///< -G: seed of the file content, a signed int as mdtest's (default kContentSeed)
+  std::string data_packet_type;          ///< --dataPacketType as given (recorded, not applied)
+  std::string rank_details_csv;          ///< --saveRankPerformanceDetails: mdtest's per-rank CSV ("" = none)
   std::string status_file;              ///< -x: stonewall status file ("" = none)
   bool sync_after_phase = false;        ///< -Y: sync() at the end of each item phase, inside its time
   bool fsync_after_write = false;       ///< -y: fsync each file after writing it, inside its create

@@ -259,7 +259,8 @@ void Iteration::item_phase(ItemKind kind, Op op) {
   const std::uint64_t bytes_per_item = ph.is_file() && op == Op::kCreate ? cfg_.write_bytes
                                        : ph.is_file() && op == Op::kRead ? cfg_.read_bytes
                                                                          : 0;
-  finish_phase(ctx_, ph.rec, ph.name, st_.iteration, {ph.done, ph.done * bytes_per_item}, std::move(details));
+  finish_phase(ctx_, ph.rec, ph.name, st_.iteration, {ph.done, ph.done * bytes_per_item}, std::move(details), csv_);
+  if (csv_ != nullptr) csv_->set_items_per_rank(ph.agreed);
   if (op == Op::kCreate && !cfg_.status_file.empty())
     store_status_count(ctx_, cfg_.status_file, status_file_use(), st_.items[kind_index(kind)]);
 }

@@ -29,8 +29,8 @@ std::string phase_name(ItemKind kind, Op op) {
 }
 
 Iteration::Iteration(RunContext& ctx, const Config& cfg, int root_fd, IterationState& st,
-                     std::uint64_t random_seed)
-    : ctx_(ctx), cfg_(cfg), root_fd_(root_fd), st_(st), random_seed_(random_seed) {}
+                     std::uint64_t random_seed, RankCsv* csv)
+    : ctx_(ctx), cfg_(cfg), root_fd_(root_fd), st_(st), random_seed_(random_seed), csv_(csv) {}
 
 std::string Iteration::display(const std::string& rel) const {
   // As mdtest's prep_testdir: no doubled '/' after a -d that ends in one.
@@ -112,7 +112,8 @@ void Iteration::tree_create() {
   });
   finish_phase(ctx_, rec, "tree_create", st_.iteration, {st_.tree_dirs_created, 0},
                {{"operation", "create"}, {"target", "tree"}, {"shared_directory", !cfg_.unique_dir},
-                {"items_per_rank", tree_creator() ? dirs : 0}});
+                {"items_per_rank", tree_creator() ? dirs : 0}},
+               csv_);
 }
 
 void Iteration::tree_remove() {
@@ -162,7 +163,8 @@ void Iteration::tree_remove() {
   std::vector<std::string> kept_paths = ctx_.comm.gather(first_kept);
   finish_phase(ctx_, rec, "tree_remove", st_.iteration, {removed, 0},
                {{"operation", "remove"}, {"target", "tree"}, {"shared_directory", !cfg_.unique_dir},
-                {"items_per_rank", tree_creator() ? dirs : 0}, {"kept_dirs", kept_all}});
+                {"items_per_rank", tree_creator() ? dirs : 0}, {"kept_dirs", kept_all}},
+               csv_);
   if (ctx_.comm.is_root() && kept_all > 0) {
     std::string example;
     for (const auto& p : kept_paths)

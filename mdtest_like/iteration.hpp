@@ -13,6 +13,7 @@
 
 #include "config.hpp"
 #include "layout.hpp"
+#include "rank_csv.hpp"
 #include "pfsbench/tool.hpp"
 #include "safe_fs.hpp"
 
@@ -50,7 +51,9 @@ class Iteration {
  public:
   /// `root_fd`: the open -d directory (valid on every rank); `st.items` set.
   /// `random_seed`: -R's seed, the same on every rank.
-  Iteration(RunContext& ctx, const Config& cfg, int root_fd, IterationState& st, std::uint64_t random_seed);
+  /// `csv`: --saveRankPerformanceDetails' table (null without; filled on rank 0).
+  Iteration(RunContext& ctx, const Config& cfg, int root_fd, IterationState& st, std::uint64_t random_seed,
+            RankCsv* csv = nullptr);
   /// COLLECTIVE. Runs the selected phases; throws CollectiveError on failure.
   void run();
 
@@ -89,6 +92,7 @@ class Iteration {
   int root_fd_;
   IterationState& st_;
   std::uint64_t random_seed_;
+  RankCsv* csv_;
   UniqueFd iter_fd_;
 };
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <memory>
 #include <random>
 
 #include <fmt/format.h>
@@ -53,6 +55,18 @@ std::uint64_t resolve_random_seed(const Comm& comm, const Config& cfg) {
   return seed;
 }
 
+/// Rank 0 (re)writes --saveRankPerformanceDetails' file with `text`: at the
+/// start the header alone (as mdtest, which truncates it then), so a path
+/// that cannot be written stops the run before any I/O; at the end the rows.
+void write_rank_csv(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  if (out) out << text;
+  out.flush();
+  if (!out)
+    throw IoError("write (--saveRankPerformanceDetails)", path, errno, 0, -1, -1,
+                  "check that its directory exists and is writable");
+}
+
 }  // namespace
 
 int own_node_item_ranks(const std::vector<int>& node_of_rank, int stride) {
@@ -85,6 +99,21 @@ void MdtestTool::run(RunContext& ctx) {
                                                       : fmt::format("{} nodes", ctx.layout.node_count),
                            std::count(ctx.layout.node_of_rank.begin(), ctx.layout.node_of_rank.end(), 0)));
   }
+  if (comm.is_root() && !cfg_.data_packet_type.empty())
+    ctx.warn(fmt::format("--dataPacketType={}: mdtest_like always writes its own pattern (seeded by -G, tagged per "
+                         "file, incompressible); mdtest's packet types are not reproduced, the request is only "
+                         "recorded",
+                         cfg_.data_packet_type));
+  std::unique_ptr<RankCsv> csv;
+  if (!cfg_.rank_details_csv.empty()) {
+    csv = std::make_unique<RankCsv>(comm.size(), cfg_.tree.dir_count());
+    ctx.step([&] {
+      if (comm.is_root()) write_rank_csv(cfg_.rank_details_csv, RankCsv::header());
+    });
+  }
+  const auto store_csv = [&] {
+    if (csv && comm.is_root()) write_rank_csv(cfg_.rank_details_csv, csv->text());
+  };
   // Before any I/O of the run: a status file that cannot be used stops it here.
   const std::uint64_t later_items = items_for_later_phases(ctx, cfg_);
   const std::uint64_t random_seed = resolve_random_seed(comm, cfg_);
@@ -121,9 +150,13 @@ void MdtestTool::run(RunContext& ctx) {
       its.push_back(IterationState{});
       its.back().iteration = i;
       its.back().items = {later_items, later_items};
-      Iteration(ctx, cfg_, root_fd.get(), its.back(), random_seed).run();
+      Iteration(ctx, cfg_, root_fd.get(), its.back(), random_seed, csv.get()).run();
     }
   } catch (const CollectiveError&) {
+    try {
+      store_csv();  // the phases that finished
+    } catch (const Error&) {
+    }
     // All ranks are here together. With -r, take away what this run made.
     if (cfg_.remove) {
       cleanup_after_failure(ctx, cfg_, root_fd.get(), its);
@@ -131,6 +164,7 @@ void MdtestTool::run(RunContext& ctx) {
     }
     throw;
   }
+  ctx.step(store_csv);
   if (cfg_.remove) {  // root_created is rank 0's alone: every rank takes the step
     ctx.step([&] {
       if (!comm.is_root() || !root_created) return;

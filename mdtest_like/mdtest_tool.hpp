@@ -34,7 +34,6 @@ class MdtestTool : public Tool {
 /// `stride` (rank r takes the items of rank (r + stride) mod ranks). Pure.
 int own_node_item_ranks(const std::vector<int>& node_of_rank, int stride);
 
-
 /// mdtest's summary (rank 0), in mdtest's layout and operation names so that
 /// mdtest parsers read it: "SUMMARY rate" (Max Min Mean "Std Dev" of ops/s
 /// over iterations), with `with_time` (-P) also "SUMMARY time" (each

@@ -20,7 +20,7 @@ double ns_to_s(std::uint64_t ns) { return static_cast<double>(ns) * 1e-9; }
 void begin_phase(const Comm& comm) { comm.barrier(); }
 
 void finish_phase(RunContext& ctx, OpRecorder& rec, const std::string& name, int iteration, PhaseCounts local,
-                  nlohmann::json details) {
+                  nlohmann::json details, RankCsv* csv) {
   const Comm& comm = ctx.comm;
   const std::uint64_t end_ns = rec.end_ns();  // read when leaving the closing agreement
   const std::array<Interval, 2> local_iv = {
@@ -42,6 +42,9 @@ void finish_phase(RunContext& ctx, OpRecorder& rec, const std::string& name, int
     if (shift > 0) series.insert(series.begin(), shift, 0);
     reduce_series_to_root(comm, series);
   }
+  std::vector<RankCsv::Cell> cells;
+  if (csv != nullptr)
+    cells = comm.gather_struct(RankCsv::Cell{local.items, local_iv[1].end_s - local_iv[1].start_s});
   if (!comm.is_root()) return;
 
   Phase p;
@@ -57,6 +60,7 @@ void finish_phase(RunContext& ctx, OpRecorder& rec, const std::string& name, int
   p.rank_duration_s = spans[1].rank_duration_s;
   if (rec.histogram().count() > 0) p.latency = summarize(rec.histogram());
 
+  if (csv != nullptr) csv->record(iteration, name, p.ops, p.duration_s, cells);
   const double before_s = spans[1].rank_duration_s.max;
   details["ranks"] = comm.size();
   details["active_ranks"] = counts[2];

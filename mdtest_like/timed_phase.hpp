@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "op_recorder.hpp"
+#include "rank_csv.hpp"
 #include "pfsbench/tool.hpp"
 
 namespace pfsbench::mdtest_like {
@@ -54,7 +55,9 @@ struct PhaseCounts {
 /// COLLECTIVE. Call after the phase's last timed_step (its closing
 /// agreement). Reduces spans, histogram, series and counts; on rank 0
 /// builds the Phase with `details` merged in and appends it (ctx.add_phase).
+/// `csv` (--saveRankPerformanceDetails; null or not alike on every rank):
+/// the ranks' items and times are gathered into it on rank 0.
 void finish_phase(RunContext& ctx, OpRecorder& rec, const std::string& name, int iteration, PhaseCounts local,
-                  nlohmann::json details);
+                  nlohmann::json details, RankCsv* csv = nullptr);
 
 }  // namespace pfsbench::mdtest_like

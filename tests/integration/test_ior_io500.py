@@ -189,6 +189,158 @@ class RandomOffsets(unittest.TestCase):
                 self.assertEqual(sorted(offsets[seg * 16:(seg + 1) * 16]), list(range(seg * 65536, (seg + 1) * 65536, 4096)))
 
 
+def io500_easy(d):
+    # IO500 isc26's ior-easy line as --dry-run prints it (less the phase flags)
+    return ["--dataPacketType=timestamp", "-g", "-G", "1851471745", "-k", "-e",
+            "-o", os.path.join(d, "ior-easy", "ior_file_easy"), "-C", "-Q", "1",
+            "-O", f"stoneWallingStatusFile={d}/ior-easy.stonewall", "-t", "2m", "-b", "2048m", "-F"]
+
+
+def io500_rnd4k_read(d, deadline="1"):
+    # IO500 isc26's ior-rnd4K-easy-read line: -z -z over ior-easy's files
+    return ["--dataPacketType=timestamp", "-g", "-G", "1851471745", "-k", "-e",
+            "-o", os.path.join(d, "ior-easy", "ior_file_easy"), "-F", "-r", "-D", deadline, "-z", "-z", "-a", "POSIX",
+            "-O", f"saveRankPerformanceDetailsCSV={d}/ior-rnd4K-easy-read.csv", "-t=4096", "-b=4096",
+            "-s=10000000", "-O", "stoneWallingWearOut=1", "-C", "-Q", "2"]
+
+
+class Io500Isc26Lines(unittest.TestCase):
+    """IO500 isc26's exact ior lines (issue 16): ior-easy's read checks
+    inside the timed read (IOR's READCHECK); ior-rnd4K-easy-read's -z -z
+    reads random 4 KiB blocks over the existing files, verifiably, and says
+    which offsets it visited."""
+
+    def write_easy(self, np, d, deadline="1"):
+        os.makedirs(os.path.join(d, "ior-easy"))
+        w = pfsb.run_ok(self, TOOL, np, io500_easy(d) + ["-w", "-D", deadline, "-O", "stoneWallingWearOut=1", "-a",
+                                                         "POSIX"], os.path.join(d, "w.json"))
+        return w.doc["phases"][0]["details"]["transfers_per_rank"]["min"]
+
+    def test_easy_read_checks_inside_the_timed_read_and_apart_on_request(self):
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.DISK_TMP) as d:
+                n = self.write_easy(np, d, "0.5")
+                r = pfsb.run_ok(self, TOOL, np, io500_easy(d) + ["-r", "-R", "-a", "POSIX"], os.path.join(d, "r.json"))
+                read = r.doc["phases"][0]
+                rc = read["details"]["read_check"]
+                self.assertTrue(rc["in_window"])
+                self.assertLessEqual(rc["check_duration_s"], read["duration_s"], "the check lies inside the phase")
+                self.assertGreater(rc["check_duration_s"], 0)
+                self.assertGreaterEqual(rc["bandwidth_without_check_bytes_per_s"], read["bandwidth_bytes_per_s"])
+                checks = r.doc["verification"]["checks"]
+                self.assertEqual(len(checks), 1)
+                self.assertEqual(checks[0]["bytes"], n * np * 2 * MiB)
+                self.assertTrue(checks[0]["passed"])
+                self.assertEqual(r.doc["config"]["check_read_apart"], False)
+                # --check-apart: the former pass of its own after the read
+                a = pfsb.run_ok(self, TOOL, np, io500_easy(d) + ["-r", "-R", "--check-apart", "-a", "POSIX"],
+                                os.path.join(d, "a.json"))
+                self.assertNotIn("read_check", a.doc["phases"][0]["details"])
+                self.assertEqual(a.doc["verification"]["checks"][0]["bytes"], n * np * 2 * MiB)
+                self.assertEqual(a.doc["verification"]["status"], "passed")
+
+    def test_in_window_check_finds_a_corrupt_byte(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            pfsb.run_ok(self, TOOL, 2, ["-w", "-k", "-t", "64k", "-b", "1m", "-o", path], os.path.join(d, "w.json"))
+            with open(path, "r+b") as f:
+                f.seek(1 * MiB + 5000)
+                old = f.read(1)
+                f.seek(1 * MiB + 5000)
+                f.write(bytes([old[0] ^ 0xFF]))
+            r = pfsb.run_tool(TOOL, 2, ["-r", "-R", "-k", "-t", "64k", "-b", "1m", "-o", path],
+                              json_path=os.path.join(d, "r.json"), timeout=120)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            pfsb.assert_valid(self, r.doc)
+            self.assertEqual(len(r.doc["phases"]), 1, "the read phase is kept")
+            m = r.doc["verification"]["first_mismatch"]
+            self.assertEqual(m["offset_bytes"], 1 * MiB + 5000)
+            self.assertEqual(m["rank"], 1)
+            self.assertEqual(r.doc["phases"][0]["details"]["read_check"]["in_window"], True)
+
+    def test_rnd4k_easy_read_minus_z_z_np124(self):
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.DISK_TMP) as d:
+                n = self.write_easy(np, d, "0.5")
+                r = pfsb.run_ok(self, TOOL, np, io500_rnd4k_read(d) + ["-R"], os.path.join(d, "r.json"))
+                read = r.doc["phases"][0]
+                rb = read["details"]["random_blocks"]
+                self.assertEqual(rb["file_blocks"], n * 2 * MiB // 4096, "the range: the existing file's size")
+                self.assertEqual(rb["transfers_visited"], read["ops"])
+                self.assertGreater(read["ops"], 0)
+                self.assertLessEqual(rb["distinct_offsets"], rb["transfers_visited"])
+                self.assertLessEqual(rb["distinct_offsets"], np * rb["file_blocks"])
+                self.assertGreater(rb["distinct_offsets"], 0)
+                self.assertEqual(r.doc["config"]["random_offset_mode"], "random_blocks")
+                self.assertEqual(r.doc["verification"]["status"], "passed", "random blocks of written data verify")
+                self.assertEqual(r.doc["verification"]["checks"][0]["bytes"], read["bytes"])
+                self.check_rank_csv(os.path.join(d, "ior-rnd4K-easy-read.csv"), np, read)
+                sizes = [os.path.getsize(rank_file(os.path.join(d, "ior-easy", "ior_file_easy"), k)) for k in range(np)]
+                self.assertEqual(sizes, [n * 2 * MiB] * np, "a read changes no file")
+
+    def check_rank_csv(self, path, np, phase):
+        with open(path) as f:
+            rows = [line.rstrip("\n").split(",") for line in f]
+        self.assertEqual([int(row[1]) for row in rows], list(range(np)))
+        self.assertAlmostEqual(sum(float(row[4]) * float(row[2]) for row in rows), phase["bytes"],
+                               delta=1e-6 * phase["bytes"])
+
+    def test_rnd4k_offsets_match_the_preads_seen_by_strace(self):
+        """One rank, strace: every pread is a whole 4 KiB block inside the
+        file, the count and the distinct count equal the document's."""
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed (scripts/common.sh installs it)")
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            pfsb.run_ok(self, TOOL, 1, ["-w", "-k", "-t", "64k", "-b", "256k", "-s", "2", "-o", path],
+                        os.path.join(d, "w.json"))
+            trace, doc = os.path.join(d, "trace"), os.path.join(d, "r.json")
+            cmd = ["strace", "-f", "-qq", "-e", "trace=pread64", "-o", trace] + pfsb.mpi_cmd(
+                TOOL, 1, ["-r", "-R", "-z", "-z", "-t", "4k", "-b", "4k", "-s", "300", "-k", "-o", path,
+                          "--json", doc, "--quiet"])
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            offsets = []
+            with open(trace) as f:
+                for line in f:
+                    if "pread64(" in line and ", 4096, " in line:
+                        offsets.append(int(line.split(", 4096, ")[1].split(")")[0]))
+            with open(doc) as f:
+                rb = __import__("json").load(f)["phases"][0]["details"]["random_blocks"]
+            self.assertEqual(len(offsets), 300)
+            self.assertEqual(rb["file_blocks"], 128)
+            self.assertTrue(all(o % 4096 == 0 and 0 <= o < 512 * 1024 for o in offsets), offsets)
+            self.assertEqual(rb["transfers_visited"], len(offsets))
+            self.assertEqual(rb["distinct_offsets"], len(set(offsets)))
+            self.assertLess(len(set(offsets)), 300, "blocks repeat: 300 picks of 128")
+
+    def test_minus_z_z_errors(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            path = os.path.join(d, "f")
+            cases = [
+                (["-w", "-z", "-z", "-t", "4k", "-b", "4k", "-o", path], 2, "-z -z reads random blocks"),
+                (["-w", "-r", "-z", "-t", "4k", "-b", "4k", "-o", path], 2, "holds a single -t"),
+            ]
+            for args, rc, needle in cases:
+                with self.subTest(args=args):
+                    r = pfsb.run_tool(TOOL, 2, args, timeout=60)
+                    self.assertEqual(r.returncode, rc, r.stderr)
+                    self.assertIn(needle, r.stderr)
+                    self.assertFalse(os.path.exists(path), "no I/O before a usage error")
+            with open(path, "wb") as f:
+                f.write(b"x" * 1000)
+            r = pfsb.run_tool(TOOL, 2, ["-r", "-z", "-z", "-t", "4k", "-b", "4k", "-k", "-o", path],
+                              json_path=os.path.join(d, "s.json"), timeout=60)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("less than one block", r.stderr)
+            self.assertEqual(r.doc["phases"], [])
+            self.assertEqual(os.path.getsize(path), 1000, "the user's file is untouched")
+            r = pfsb.run_tool(TOOL, 2, ["-r", "-z", "-z", "-t", "4k", "-b", "4k", "-o", os.path.join(d, "none")],
+                              json_path=os.path.join(d, "n.json"), timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("write it first", r.stderr)
+
+
 class Flags(unittest.TestCase):
 
     def test_minus_g_with_one_rank_failing_to_open_does_not_hang(self):
@@ -289,8 +441,11 @@ class Flags(unittest.TestCase):
                     self.assertGreater(per_rank["min"], 16, "more than one pass")
                     self.assertEqual(per_rank["min"] % 16, 0, "whole passes of 16 transfers")
                     self.assertEqual(per_rank["max"] % 16, 0)
-                checks = r.doc["verification"]["checks"]
-                self.assertTrue(all(c["passed"] and c["bytes"] == 2 * 65536 for c in checks), checks)
+                checks = {c["phase"]: c for c in r.doc["verification"]["checks"]}
+                self.assertTrue(all(c["passed"] for c in checks.values()), checks)
+                self.assertEqual(checks["write_check"]["bytes"], 2 * 65536, "-W reads back one pass")
+                read = next(p for p in r.doc["phases"] if p["name"] == "read")
+                self.assertEqual(checks["read_check"]["bytes"], read["bytes"], "-R checks every transfer read, as IOR")
 
     def test_summary_file_is_iors_json_beside_the_document(self):
         # IO500's "-O summaryFile=F -O summaryFormat=JSON": F gets IOR's JSON

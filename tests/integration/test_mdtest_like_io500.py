@@ -15,6 +15,7 @@ end to end under mpiexec at 1, 2 and 4 ranks:
 - IO500's mdtest-easy and mdtest-hard lines, scaled down (-W 1), run
   unchanged, and their stonewall fields match the files on disk.
 Every document is validated against the schema."""
+import csv
 import glob
 import os
 import re
@@ -25,8 +26,12 @@ import unittest
 import pfsb
 
 TOOL = "mdtest_like"
-EASY = ["-u", "-L", "-F", "-P", "-G=123", "-N", "1"]             # + -d, -x, phase flags
-HARD = ["-t", "-w", "3901", "-e", "3901", "-P", "-G=456", "-N", "1", "-F"]
+# IO500's (isc26) mdtest lines, as its --dry-run prints them: + -n, -d, -x,
+# the phase flags, --saveRankPerformanceDetails and -a POSIX.
+EASY = ["--dataPacketType=timestamp", "-u", "-L", "-F", "-P", "-G", "-1557317757", "-N", "1"]
+HARD = ["--dataPacketType=timestamp", "-t", "-w", "3901", "-e", "3901", "-P", "-G=-1557307069", "-N", "1", "-F"]
+MDTEST_OPS = ["Directory creation", "Directory stat", "Directory read", "Directory rename", "Directory removal",
+              "File creation", "File stat", "File read", "File removal", "Tree creation", "Tree removal"]
 
 
 def run(testcase, np, args, d, expect_rc=0, name="r"):
@@ -255,34 +260,116 @@ class Io500Lines(unittest.TestCase):
         self.assertIn("SUMMARY time", r.stdout)
         return agreed
 
-    def test_mdtest_easy_and_hard_np2(self):
-        np = 2
-        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
-            data, res = os.path.join(d, "datadir"), os.path.join(d, "resdir")
-            os.mkdir(data)
-            os.mkdir(res)
-            # mdtest-easy: write, stat, delete
-            easy = ["-n", "3000000"] + EASY + ["-d", f"{data}/mdtest-easy", "-x", f"{res}/mdtest-easy.stonewall"]
-            r = run(self, np, easy + ["-C", "-Y", "-W", "1", "-a", "POSIX"], d)
-            agreed = self.check_write(r, f"{data}/mdtest-easy", np, "mdtest_tree.0.0", 0)
-            self.assertEqual(read_text(f"{res}/mdtest-easy.stonewall"), f"{agreed}\n")
-            r = run(self, np, easy + ["-T", "-a", "POSIX"], d)
-            self.assertEqual(phase(r.doc, "file_stat")["ops"], np * agreed)
-            r = run(self, np, easy + ["-r", "-a", "POSIX"], d)
-            self.assertEqual(phase(r.doc, "file_remove")["ops"], np * agreed)
-            self.assertEqual(os.listdir(f"{data}/mdtest-easy"), [])
-            # mdtest-hard: write, stat, read (verified), delete
-            hard = ["-n", "3000000"] + HARD + ["-d", f"{data}/mdtest-hard", "-x", f"{res}/mdtest-hard.stonewall"]
-            r = run(self, np, hard + ["-C", "-Y", "-W", "1", "-a", "POSIX"], d)
-            agreed = self.check_write(r, f"{data}/mdtest-hard", np, "mdtest_tree.0", 3901)
-            r = run(self, np, hard + ["-T", "-a", "POSIX"], d)
-            self.assertEqual(phase(r.doc, "file_stat")["ops"], np * agreed)
-            r = run(self, np, hard + ["-E", "-X", "-a", "POSIX"], d)
-            self.assertEqual(phase(r.doc, "file_read")["bytes"], np * agreed * 3901)
-            self.assertEqual(r.doc["verification"]["status"], "passed")
-            r = run(self, np, hard + ["-r", "-a", "POSIX"], d)
-            self.assertEqual(phase(r.doc, "file_remove")["ops"], np * agreed)
-            self.assertEqual(os.listdir(f"{data}/mdtest-hard"), [])
+    def check_csv(self, path, np, items_per_rank, doc, ops):
+        """mdtest's --saveRankPerformanceDetails format (StoreRankInformation):
+        the header, an 'all' row (items per rank; per operation all items /
+        the slowest rank's time between barriers), then per rank its own
+        items / its time before the closing barrier, item operations only.
+        `ops`: {mdtest operation name: our phase name} of what ran."""
+        with open(path) as f:
+            rows = list(csv.reader(f))
+        header = ["rank", "items"] + [f"{k}-{op}" for op in MDTEST_OPS for k in ("rate", "time")]
+        self.assertEqual(rows[0], header)
+        self.assertEqual(rows[1][0], "all")
+        self.assertEqual(rows[1][1], str(items_per_rank))
+        self.assertEqual(len(rows[1]), 24)
+        for i, op in enumerate(MDTEST_OPS):
+            rate, time = rows[1][2 + 2 * i], rows[1][3 + 2 * i]
+            if op not in ops:
+                self.assertEqual((rate, time), ("", ""), op)
+                continue
+            p = phase(doc, ops[op])
+            items = p["ops"] if not op.startswith("Tree") else np * 1  # mdtest: every rank counts the tree (1 dir)
+            self.assertAlmostEqual(float(time), p["duration_s"], delta=1e-9 * max(1.0, p["duration_s"]))
+            self.assertAlmostEqual(float(rate) * float(time), items, delta=1e-6 * items, msg=op)
+        self.assertEqual(len(rows), 2 + np)
+        for r, row in enumerate(rows[2:]):
+            self.assertEqual(len(row), 20, row)
+            self.assertEqual(row[:2], [str(r), ""])
+            for i, op in enumerate(MDTEST_OPS[:9]):
+                rate, time = row[2 + 2 * i], row[3 + 2 * i]
+                if op not in ops:
+                    self.assertEqual((rate, time), ("", ""))
+                    continue
+                self.assertAlmostEqual(float(rate) * float(time), items_per_rank, delta=1e-6 * items_per_rank)
+                self.assertLessEqual(float(time), phase(doc, ops[op])["duration_s"] * (1 + 1e-9))
+
+    def check_line_warnings(self, doc, seed):
+        self.assertEqual(doc["config"]["data_seed"], seed, "mdtest's -G is a signed int")
+        self.assertEqual(doc["config"]["data_packet_type_requested"], "timestamp")
+        self.assertTrue(any("--dataPacketType=timestamp" in w for w in doc["warnings"]), doc["warnings"])
+
+    def test_mdtest_easy_and_hard_np124(self):
+        """The exact lines (negative -G in both forms, --dataPacketType,
+        --saveRankPerformanceDetails) at 1, 2 and 4 ranks, -W 1."""
+        for np in (1, 2, 4):
+            with self.subTest(np=np), pfsb.temp_dir(pfsb.DISK_TMP) as d:
+                self.easy_and_hard(np, d)
+
+    def easy_and_hard(self, np, d):
+        data, res = os.path.join(d, "datadir"), os.path.join(d, "resdir")
+        os.mkdir(data)
+        os.mkdir(res)
+
+        def csvs(name):
+            return [f"--saveRankPerformanceDetails={res}/{name}.csv"]
+        # mdtest-easy: write, stat, delete
+        easy = ["-n", "200000"] + EASY + ["-d", f"{data}/mdtest-easy", "-x", f"{res}/mdtest-easy.stonewall"]
+        r = run(self, np, easy + ["-C", "-Y", "-W", "1"] + csvs("easy-w") + ["-a", "POSIX"], d)
+        agreed = self.check_write(r, f"{data}/mdtest-easy", np, "mdtest_tree.0.0", 0)
+        self.check_line_warnings(r.doc, -1557317757)
+        self.assertEqual(read_text(f"{res}/mdtest-easy.stonewall"), f"{agreed}\n")
+        self.check_csv(f"{res}/easy-w.csv", np, agreed, r.doc,
+                       {"File creation": "file_create", "Tree creation": "tree_create"})
+        r = run(self, np, easy + ["-T"] + csvs("easy-t") + ["-a", "POSIX"], d)
+        self.assertEqual(phase(r.doc, "file_stat")["ops"], np * agreed)
+        self.check_csv(f"{res}/easy-t.csv", np, agreed, r.doc, {"File stat": "file_stat"})
+        r = run(self, np, easy + ["-r"] + csvs("easy-r") + ["-a", "POSIX"], d)
+        self.assertEqual(phase(r.doc, "file_remove")["ops"], np * agreed)
+        self.check_csv(f"{res}/easy-r.csv", np, agreed, r.doc,
+                       {"File removal": "file_remove", "Tree removal": "tree_remove"})
+        self.assertEqual(os.listdir(f"{data}/mdtest-easy"), [])
+        # mdtest-hard: write, stat, read (verified), delete
+        hard = ["-n", "200000"] + HARD + ["-d", f"{data}/mdtest-hard", "-x", f"{res}/mdtest-hard.stonewall"]
+        r = run(self, np, hard + ["-C", "-Y", "-W", "1"] + csvs("hard-w") + ["-a", "POSIX"], d)
+        agreed = self.check_write(r, f"{data}/mdtest-hard", np, "mdtest_tree.0", 3901)
+        self.check_line_warnings(r.doc, -1557307069)
+        self.assertEqual(read_text(f"{res}/mdtest-hard.stonewall"), f"{agreed}\n")
+        self.check_csv(f"{res}/hard-w.csv", np, agreed, r.doc,
+                       {"File creation": "file_create", "Tree creation": "tree_create"})
+        r = run(self, np, hard + ["-T"] + csvs("hard-t") + ["-a", "POSIX"], d)
+        self.assertEqual(phase(r.doc, "file_stat")["ops"], np * agreed)
+        r = run(self, np, hard + ["-E", "-X"] + csvs("hard-e") + ["-a", "POSIX"], d)
+        self.assertEqual(phase(r.doc, "file_read")["bytes"], np * agreed * 3901)
+        self.assertEqual(r.doc["verification"]["status"], "passed", "the bytes seeded by the negative -G")
+        self.check_csv(f"{res}/hard-e.csv", np, agreed, r.doc, {"File read": "file_read"})
+        if np == 2:  # another -G: other bytes, the check fails (exit 3)
+            other = [a if a != "-G=-1557307069" else "-G=-1557307068" for a in hard]
+            r = run(self, np, other + ["-E", "-X", "-a", "POSIX"], d, expect_rc=3)
+            self.assertEqual(r.doc["verification"]["status"], "failed")
+        r = run(self, np, hard + ["-r"] + csvs("hard-r") + ["-a", "POSIX"], d)
+        self.assertEqual(phase(r.doc, "file_remove")["ops"], np * agreed)
+        self.assertEqual(os.listdir(f"{data}/mdtest-hard"), [])
+
+    def test_bad_signed_seed_and_packet_type_are_usage_errors(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            for args, needle in ((["-G", "-2147483649"], "-G,--data-seed '-2147483649' is not an integer"),
+                                 (["-G=12x"], "-G,--data-seed '12x' is not an integer"),
+                                 (["--dataPacketType=z"], "--dataPacketType")):
+                with self.subTest(args=args):
+                    r = pfsb.run_tool(TOOL, 2, ["-n", "4", "-F", "-C", "-d", f"{d}/md"] + args, timeout=60)
+                    self.assertEqual(r.returncode, 2, r)
+                    self.assertIn(needle, r.stderr)
+                    self.assertFalse(os.path.exists(f"{d}/md"), "no I/O before a usage error")
+
+    def test_rank_csv_that_cannot_be_written_stops_before_any_item(self):
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = run(self, 2, ["-n", "4", "-F", "-C", "-d", f"{d}/md",
+                              f"--saveRankPerformanceDetails={d}/no/such/dir/x.csv"], d, expect_rc=1)
+            self.assertIn("--saveRankPerformanceDetails", r.stderr)
+            self.assertIn(f"{d}/no/such/dir/x.csv", r.stderr)
+            self.assertEqual(r.doc["phases"], [])
+            self.assertEqual(r.doc["status"], "failed")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,30 @@ TEST(Config, RandomOffsetSeedDefaultsToTheDataSeed) {
   EXPECT_TRUE(to_json(parse({}))["random_offset_seed"].is_null());
 }
 
+// IO500 isc26's ior-rnd4K-easy-read: -z twice is IOR's randomOffset = 2.
+TEST(Config, MinusZTwiceIsRandomBlocksOfReadsOnly) {
+  const Config c = parse({"--dataPacketType=timestamp", "-g", "-G", "1851471745", "-k", "-e", "-o", "D/f", "-F",
+                          "-r", "-D", "5", "-z", "-z", "-a", "POSIX", "-t", "4096", "-b", "4096", "-s", "10000000", "-O",
+                          "stoneWallingWearOut=1", "-C", "-Q", "2"});
+  EXPECT_EQ(c.random_offsets, 2);
+  EXPECT_TRUE(c.random_blocks());
+  validate(c);  // -b == -t is fine for -z -z
+  EXPECT_EQ(to_json(c)["random_offset_mode"], "random_blocks");
+  EXPECT_EQ(to_json(parse({"-z", "-t", "4k", "-b", "64k"}))["random_offset_mode"], "shuffle_in_block");
+  EXPECT_EQ(to_json(parse({}))["random_offset_mode"], "sequential");
+  for (const auto& args : {std::vector<std::string>{"-w", "-z", "-z", "-t", "4k", "-b", "4k"},
+                           std::vector<std::string>{"-z", "-z", "-t", "4k", "-b", "4k"}}) {
+    try {
+      validate(parse(args));
+      ADD_FAILURE() << "-z -z with a write accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("write the file without -z -z first"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(validate(parse({"-r", "--check-apart"})), UsageError);
+  EXPECT_TRUE(parse({"-r", "-R", "--check-apart"}).check_apart);
+}
+
 TEST(Config, NewFlagUsageErrorsSayWhatToDo) {
   struct Case {
     std::vector<std::string> args;

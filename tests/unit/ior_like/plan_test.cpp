@@ -156,5 +156,34 @@ TEST(DataFile, IorNaming) {
   EXPECT_EQ(data_file("f", true, 123456789), "f.123456789");
 }
 
+// -z -z: one random -b block of the whole file per segment, its transfers front to back.
+TEST(TransferOrder, RandomBlocksPickWholeBlocksOverTheFileSeeded) {
+  const Layout l{/*block*/ 4096, /*transfer*/ 1024, /*segments*/ 2000, /*ranks*/ 2, /*fpp*/ false};
+  const TransferOrder o = TransferOrder::random_blocks(l, 7, 50), same = TransferOrder::random_blocks(l, 7, 50);
+  const TransferOrder other_seed = TransferOrder::random_blocks(l, 8, 50);
+  std::set<std::uint64_t> blocks;
+  std::vector<int> hits(50, 0);
+  int differ_by_rank = 0, differ_by_seed = 0;
+  for (std::uint64_t seg = 0; seg < l.segments; ++seg) {
+    const std::uint64_t first = o.offset(0, seg * 4);
+    EXPECT_EQ(first % 4096, 0u);
+    EXPECT_LT(first, 50u * 4096) << "inside the file's blocks, any rank's";
+    for (std::uint64_t j = 0; j < 4; ++j) EXPECT_EQ(o.offset(0, seg * 4 + j), first + j * 1024);
+    EXPECT_EQ(o.random_block(0, seg), first / 4096);
+    EXPECT_EQ(same.offset(0, seg * 4), first);
+    differ_by_rank += o.offset(1, seg * 4) != first;
+    differ_by_seed += other_seed.offset(0, seg * 4) != first;
+    blocks.insert(first / 4096);
+    ++hits[first / 4096];
+  }
+  EXPECT_EQ(blocks.size(), 50u) << "2000 picks of 50 reach every block";
+  EXPECT_GT(*std::min_element(hits.begin(), hits.end()), 10) << "roughly uniform (40 expected per block)";
+  EXPECT_LT(*std::max_element(hits.begin(), hits.end()), 80);
+  EXPECT_GT(differ_by_rank, 1800);
+  EXPECT_GT(differ_by_seed, 1800);
+  EXPECT_EQ(o.file_blocks(), 50u);
+  EXPECT_EQ(TransferOrder(l, true, 7).file_blocks(), 0u);
+}
+
 }  // namespace
 }  // namespace pfsbench::ior_like

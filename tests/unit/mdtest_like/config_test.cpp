@@ -126,5 +126,24 @@ TEST(Config, Rejected) {
   }
 }
 
+TEST(Config, NegativeSeedAndPacketTypeOfIo500Lines) {
+  // IO500 isc26's mdtest-easy and mdtest-hard lines
+  Config e = parse({"--dataPacketType=timestamp", "-n", "200000", "-u", "-L", "-F", "-P", "-G", "-1557317757", "-N",
+                    "1", "-d", "D/mdtest-easy", "-x", "R/mdtest-easy.stonewall", "-C", "-Y", "-W", "5",
+                    "--saveRankPerformanceDetails=R/mdtest-easy-write.csv", "-a", "POSIX"});
+  EXPECT_EQ(e.data_seed, -1557317757);
+  EXPECT_EQ(e.content_seed(), static_cast<std::uint64_t>(std::int64_t{-1557317757}));
+  EXPECT_EQ(e.data_packet_type, "timestamp");
+  EXPECT_EQ(e.rank_details_csv, "R/mdtest-easy-write.csv");
+  Config h = parse({"--dataPacketType=timestamp", "-n", "200000", "-t", "-w", "3901", "-e", "3901", "-P",
+                    "-G=-1557307069", "-N", "1", "-F", "-d", "D/mdtest-hard", "-x", "R/s", "-E", "-X"});
+  EXPECT_EQ(h.data_seed, -1557307069);
+  EXPECT_EQ(parse({"-n", "1", "-G", "2147483647"}).data_seed, 2147483647);
+  EXPECT_THROW(parse({"-n", "1", "-G", "2147483648"}), UsageError);
+  EXPECT_THROW(parse({"-n", "1", "-G", "-2147483649"}), UsageError);
+  EXPECT_THROW(parse({"-n", "1", "-G=1e3"}), UsageError);
+  EXPECT_THROW(parse({"-n", "1", "--dataPacketType=zeros"}), CLI::ValidationError);
+}
+
 }  // namespace
 }  // namespace pfsbench::mdtest_like
