@@ -92,12 +92,16 @@ void MdtestTool::run(RunContext& ctx) {
     const int own = own_node_item_ranks(ctx.layout.node_of_rank, cfg_.stride);
     if (cfg_.stride > 0 && own > 0 && (cfg_.stat || cfg_.read || cfg_.remove))
       ctx.warn(fmt::format("-N {}: {} of {} ranks stat/read/remove items created on their own node ({} ranks on {}), "
-                           "where the client cache may serve them; use -N {} (the ranks on the first node) to move "
-                           "every rank to another node",
+                           "where the client cache may serve them; {}",
                            cfg_.stride, own, comm.size(), comm.size(),
                            ctx.layout.node_count == 1 ? std::string("one node")
                                                       : fmt::format("{} nodes", ctx.layout.node_count),
-                           std::count(ctx.layout.node_of_rank.begin(), ctx.layout.node_of_rank.end(), 0)));
+                           ctx.layout.node_count == 1
+                               ? std::string("run on more nodes to defeat it")
+                               : fmt::format("use -N {} (the ranks on the first node) to move every rank to another "
+                                             "node",
+                                             std::count(ctx.layout.node_of_rank.begin(),
+                                                        ctx.layout.node_of_rank.end(), 0))));
   }
   if (comm.is_root() && !cfg_.data_packet_type.empty())
     ctx.warn(fmt::format("--dataPacketType={}: mdtest_like always writes its own pattern (seeded by -G, tagged per "

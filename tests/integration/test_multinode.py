@@ -275,5 +275,21 @@ class FakeNodeRuns(unittest.TestCase):
             self.assertEqual(doc["environment"]["hosts"], ["fnode1", "fnode2"])
 
 
+class OneNode(unittest.TestCase):
+    def test_mdtest_N_on_one_node_says_to_use_more_nodes(self):
+        """On one node -N cannot move any rank off its node: the warning says
+        so (and does not suggest another -N)."""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = pfsb.run_ok(self, "mdtest_like", 2, ["-n", "4", "-F", "-N", "1", "-d", os.path.join(d, "md")],
+                            os.path.join(d, "r.json"))
+            warned = [w for w in r.doc["warnings"] if w.startswith("-N 1:")]
+            self.assertEqual(warned, ["-N 1: 2 of 2 ranks stat/read/remove items created on their own node (2 ranks "
+                                      "on one node), where the client cache may serve them; run on more nodes to "
+                                      "defeat it"])
+            for p in r.doc["phases"]:
+                if p["name"] in ("file_stat", "file_read", "file_remove"):
+                    self.assertEqual(p["details"]["ranks_on_own_node_items"], 2)
+
+
 if __name__ == "__main__":
     unittest.main()
