@@ -15,6 +15,7 @@ PFSBENCH_PACKAGES=(
   chromium       # tests/integration/test_report.py renders the HTML report headless
   btrfs-progs    # tests/integration/test_cross_fs.py: the quick suite on a loop-mounted btrfs
   fio procps util-linux e2fsprogs xfsprogs
+  ccache  # scripts/common.sh: rebuilds in a fresh clone reuse compiled objects
   strace  # tests/integration/test_mdtest_like_io500.py checks the paths mdtest_like resolves
   fuse3 libfuse3-dev
   slurm-wlm munge  # tests/integration/test_slurm.py runs the tools under srun (private Slurm, started by the test)
@@ -43,7 +44,14 @@ build() {
   local type=${1:-Release} tools
   tools=$(pfsbench_conf tools)
   # Every tool, whatever an earlier configure of this build dir restricted.
-  cmake -S "$PFSBENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$type" \
+  # ccache, where installed, makes a rebuild in a fresh clone (CI) cheap;
+  # paths are hashed relative to the checkout so clones share the cache.
+  local launcher=()
+  if command -v ccache >/dev/null; then
+    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PFSBENCH_ROOT} CCACHE_NOHASHDIR=1
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  fi
+  cmake -S "$PFSBENCH_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" \
     -DPFSBENCH_TOOLS="${tools// /;}" >/dev/null
   cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
 }
