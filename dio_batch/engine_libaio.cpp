@@ -3,9 +3,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <string>
 #include <vector>
 
 #include "pfsbench/error.hpp"
+#include "pfsbench/watchdog.hpp"
 #include "submitter.hpp"
 
 namespace pfsbench::dio_batch {
@@ -14,7 +17,7 @@ namespace {
 class LibaioEngine final : public Submitter {
  public:
   LibaioEngine(const EngineSetup& s, const std::string& path, int rank)
-      : fd_(s.fd), write_(s.write), iocbs_(s.depth), staged_(s.depth), events_(s.depth) {
+      : fd_(s.fd), write_(s.write), path_(path), iocbs_(s.depth), staged_(s.depth), events_(s.depth) {
     const int r = io_setup(static_cast<int>(s.depth), &ctx_);
     if (r < 0)
       throw IoError("io_setup", path, -r, rank, -1, -1,
@@ -48,6 +51,7 @@ class LibaioEngine final : public Submitter {
     if (static_cast<std::size_t>(r) < nstaged_)
       std::memmove(staged_.data(), staged_.data() + r, (nstaged_ - static_cast<std::size_t>(r)) * sizeof(iocb*));
     nstaged_ -= static_cast<std::size_t>(r);
+    in_flight_ += static_cast<unsigned>(r);
     return r;
   }
 
@@ -55,9 +59,14 @@ class LibaioEngine final : public Submitter {
     const long max = static_cast<long>(std::min(out.size(), events_.size()));
     // EINTR (a signal, no SA_RESTART): return nothing so the loop can look
     // at the interrupt flag; it calls again to drain.
-    const int r = io_getevents(ctx_, static_cast<long>(min), max, events_.data(), nullptr);
+    int r = 0;
+    {
+      const IoWatch watch("io_getevents", path_);
+      r = io_getevents(ctx_, static_cast<long>(min), max, events_.data(), nullptr);
+    }
     if (r == -EINTR) return 0;
     if (r < 0) return r;
+    in_flight_ -= static_cast<unsigned>(r);
     for (int i = 0; i < r; ++i) {
       const io_event& ev = events_[static_cast<std::size_t>(i)];
       out[static_cast<std::size_t>(i)].slot =
@@ -68,9 +77,29 @@ class LibaioEngine final : public Submitter {
     return r;
   }
 
+  // Kernel AIO cannot cancel file or block-device O_DIRECT requests (io_cancel
+  // returns EINVAL there), so this waits for them, bounded.
+  unsigned quiesce(double timeout_s) noexcept override {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const double until = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9 + timeout_s;
+    while (in_flight_ > 0) {
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      const double left = until - (static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9);
+      if (left <= 0) break;
+      timespec wait{static_cast<time_t>(left), static_cast<long>((left - static_cast<double>(static_cast<time_t>(left))) * 1e9)};
+      const int r = io_getevents(ctx_, 1, static_cast<long>(events_.size()), events_.data(), &wait);
+      if (r < 0 && r != -EINTR) break;
+      if (r > 0) in_flight_ -= static_cast<unsigned>(r);
+    }
+    return in_flight_;
+  }
+
  private:
   int fd_;
   bool write_;
+  std::string path_;
+  unsigned in_flight_ = 0;
   io_context_t ctx_ = nullptr;
   std::vector<iocb> iocbs_;      // one per slot
   std::vector<iocb*> staged_;

@@ -34,7 +34,7 @@ std::unique_ptr<Submitter> make_engine(const std::string& name, const EngineSetu
 #ifdef PFSBENCH_HAVE_URING
   if (name == "io_uring") return make_uring(setup, path, rank);
 #endif
-  if (name == "psync") return make_psync(setup);
+  if (name == "psync") return make_psync(setup, path);
   throw UsageError(fmt::format("unknown engine '{}' (rank {}, {})", name, rank, path));
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <new>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -48,6 +49,9 @@ std::string hint_for(int err, bool write) {
 class PhaseLoop {
  public:
   explicit PhaseLoop(const PhaseSpec& spec);
+  ~PhaseLoop() { release_engine(); }
+  PhaseLoop(const PhaseLoop&) = delete;
+  PhaseLoop& operator=(const PhaseLoop&) = delete;
   RankPhaseResult run();
 
  private:
@@ -58,6 +62,7 @@ class PhaseLoop {
   bool reap();
   bool should_stop_now();
   void close_and_report();
+  void release_engine() noexcept;
   [[noreturn]] void throw_failure() const;
 
   const PhaseSpec& spec_;
@@ -119,7 +124,7 @@ void PhaseLoop::open() {
   t_open_ = now_ns();
   fd_ = open_target(cfg_, spec_.path, spec_.write, spec_.rank);
   const EngineSetup setup{fd_.get(), spec_.write, depth_, cfg_.fixedbufs, buffers_.spans()};
-  engine_ = make_engine(cfg_.engine, setup, spec_.path, spec_.rank);
+  engine_ = spec_.engine_factory ? spec_.engine_factory(setup) : make_engine(cfg_.engine, setup, spec_.path, spec_.rank);
   deadline_ = cfg_.time_based ? t_open_ + static_cast<std::uint64_t>(cfg_.runtime_s * 1e9)
                               : std::numeric_limits<std::uint64_t>::max();
 }
@@ -209,7 +214,8 @@ bool PhaseLoop::reap() {
   const int n = engine_->reap(1, done_);
   const std::uint64_t t = now_ns();
   if (n < 0) {
-    // Cannot wait for the rest: the engine's destructor cancels/waits.
+    // Cannot wait for the rest this way: release_engine() cancels them and
+    // waits, bounded, before the buffers go.
     if (!failure_) failure_ = Failure{"reap", -n, 0, n};
     stop_ = true;
     return false;
@@ -255,7 +261,7 @@ void PhaseLoop::close_and_report() {
   if (!failure_ && cfg_.fsync_at_end && spec_.write) {
     if (::fsync(fd_.get()) != 0) failure_ = Failure{"fsync", errno, 0, -1};
   }
-  engine_.reset();
+  release_engine();
   const int close_err = fd_.close();
   const std::uint64_t t_close = now_ns();
   rusage ru1{};
@@ -273,6 +279,25 @@ void PhaseLoop::close_and_report() {
   if (res_.series.size() > used) res_.series.resize(used);
 }
 
+// The engine goes only when nothing it was given is in flight: requests
+// still queued in the kernel (a failed reap, an exception out of the loop)
+// are cancelled and waited for, up to drain_timeout_s. What is still in
+// flight then keeps its buffers: they are leaked on purpose, since an
+// O_DIRECT read landing later in freed (reused) memory would corrupt it.
+void PhaseLoop::release_engine() noexcept {
+  if (!engine_) return;
+  const unsigned left = in_flight_ > 0 ? engine_->quiesce(spec_.drain_timeout_s) : 0;
+  if (left > 0) {
+    (void)new (std::nothrow) SlotBuffers(std::move(buffers_));  // never freed: see above
+    // The engine too: libaio's io_destroy would block until they complete.
+    (void)engine_.release();
+    if (!failure_ || failure_->op != "drain")
+      failure_ = Failure{"drain", ETIMEDOUT, 0, static_cast<std::int64_t>(left)};
+  }
+  in_flight_ = 0;
+  engine_.reset();
+}
+
 void PhaseLoop::throw_failure() const {
   const Failure& f = *failure_;
   if (f.err == 0)
@@ -283,6 +308,12 @@ void PhaseLoop::throw_failure() const {
                                           "free space or lower --size"
                                         : "the file ended early (shortened while the run read it?) or the "
                                           "filesystem returned less than asked; check the file's size"));
+  if (f.op == "drain")
+    throw Error(ExitCode::kRuntime,
+                fmt::format("rank {}: {} requests on '{}' were still in flight {:g} s after they were cancelled; "
+                            "their buffers were left allocated so no late transfer lands in freed memory; the "
+                            "device or filesystem is not completing I/O: check it (dmesg) before another run",
+                            spec_.rank, f.result, spec_.path, spec_.drain_timeout_s));
   const bool located = f.op != "reap" && f.op != "fsync";
   throw IoError(f.op, spec_.path, f.err, spec_.rank, located ? static_cast<std::int64_t>(f.offset) : -1,
                 located ? static_cast<std::int64_t>(bs_) : -1, hint_for(f.err, spec_.write));

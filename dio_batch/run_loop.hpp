@@ -1,4 +1,5 @@
 #pragma once
+#include "submitter.hpp"
 // One rank's phase: open, keep `iodepth` requests in flight through the
 // engine until the region is covered (or the runtime is over), fsync when
 // asked, close. No MPI: the tool reduces the results across ranks.
@@ -36,6 +37,11 @@ struct PhaseSpec {
   /// Another rank's failure stops the loop early (polled, main thread);
   /// null = never.
   EarlyStop* early_stop = nullptr;
+  /// Tests only: makes the engine instead of cfg->engine.
+  EngineFactory engine_factory;
+  /// How long the loop waits for cancelled requests before it gives their
+  /// buffers up (leaks them, so a late write cannot land in freed memory).
+  double drain_timeout_s = 10.0;
 };
 
 struct RankPhaseResult {

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -57,6 +58,13 @@ class Submitter {
   /// Waits for at least `min` completions; returns how many were stored in
   /// `out`, or -errno.
   virtual int reap(unsigned min, std::span<Completion> out) noexcept = 0;
+  /// Before the buffers go: cancels what is in flight and waits for it,
+  /// at most `timeout_s`, discarding the completions. Returns how many
+  /// requests may still be in flight (0: the buffers may be freed). The
+  /// loop calls it whenever it ends with requests in flight (a failed reap,
+  /// an exception), so an engine's destructor never meets a request that
+  /// could still write into a freed buffer.
+  virtual unsigned quiesce(double timeout_s) noexcept = 0;
 };
 
 struct EngineSetup {
@@ -66,6 +74,9 @@ struct EngineSetup {
   bool fixed_buffers = false;
   std::span<const std::span<std::byte>> buffers;  ///< one per slot, index = slot
 };
+
+/// Makes the engine of a phase; tests substitute one (a reap that fails).
+using EngineFactory = std::function<std::unique_ptr<Submitter>(const EngineSetup&)>;
 
 /// Engines of this build, in the order --help lists them.
 std::vector<std::string> available_engines();
@@ -77,7 +88,7 @@ std::unique_ptr<Submitter> make_engine(const std::string& name, const EngineSetu
                                        const std::string& path, int rank);
 
 // One factory per engine file.
-std::unique_ptr<Submitter> make_psync(const EngineSetup& setup);
+std::unique_ptr<Submitter> make_psync(const EngineSetup& setup, const std::string& path);
 #ifdef PFSBENCH_HAVE_LIBAIO
 std::unique_ptr<Submitter> make_libaio(const EngineSetup& setup, const std::string& path, int rank);
 #endif

@@ -210,7 +210,7 @@ class PhaseRun {
   void finish(FileHandle* fh) {
     std::uint64_t t = now_ns();
     const bool fsync = io_.fsync && io_.request.mode == OpenMode::kWrite;
-    CollectiveWatchdog* dog = caps_.collective_open ? io_.watchdog : nullptr;
+    const CollectiveLimit* dog = caps_.collective_open ? io_.watchdog : nullptr;
     if (fh != nullptr && fsync && (caps_.collective_open || !failure_)) {
       const WatchedCall watched(dog, "the collective fsync");
       guard([&] { fh->fsync(); });

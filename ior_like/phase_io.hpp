@@ -57,7 +57,7 @@ struct PhaseIo {
   std::function<void(std::uint64_t bytes_done, std::uint64_t now_ns)> progress;
   /// Armed around every collective library call (open, collective
   /// transfers, fsync, close); null: not watched.
-  CollectiveWatchdog* watchdog = nullptr;
+  const CollectiveLimit* watchdog = nullptr;  ///< collective backends: the library calls' limit
   /// -D: seconds after this rank's open start at which it stops issuing
   /// transfers; 0: no deadline. Collective transfers stop on the same index
   /// everywhere (the deadline is one more stop wish).

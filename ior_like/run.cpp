@@ -60,8 +60,15 @@ class Runner {
 
   void run() {
     prepare();
-    if (be_.caps().collective_open && cfg_.collective_timeout_s > 0)
-      watchdog_.emplace(cfg_.collective_timeout_s, [this](const char* call, double waited_s) { on_stuck(call, waited_s); });
+    if (be_.caps().collective_open && cfg_.collective_timeout_s > 0) {
+      collective_limit_.limit_ns = static_cast<std::uint64_t>(cfg_.collective_timeout_s * 1e9);
+      collective_limit_.advice = collective_advice_.c_str();
+    }
+    // A collective call stuck while the filesystem still answers (the
+    // library's deadlock): this rank's files go, by local unlinks (the stuck
+    // handle keeps its inode).
+    if (!cfg_.keep)
+      ctx_.on_collective_stuck = [this] { remove_created(); };
     const std::uint64_t run_start_ns = now_ns();
     try {
       for (int it = 0; it < cfg_.iterations; ++it) {
@@ -226,37 +233,6 @@ class Runner {
             layout_.transfers_per_rank(), "this run's -b/-t/-s"};
   }
 
-  // On the watchdog thread, while this rank's main thread is blocked in a
-  // library call (so the result is not being changed): say what is stuck,
-  // and on rank 0 write the document as failed; then the job is aborted.
-  void on_stuck(const char* call, double waited_s) {
-    const std::string message = fmt::format(
-        "rank {}: {} on '{}' ({} backend) has not returned after {:.0f} s: the I/O library is stuck in a "
-        "collective call (Open MPI's OMPIO and HDF5 can hang there after an I/O error on one rank, see the errors "
-        "above); the job is aborted rather than left hanging; try OMPI_MCA_io=romio321, or raise "
-        "--collective-timeout if the call is only slow",
-        comm_.rank(), call, current_file_, be_.name(), waited_s);
-    std::fprintf(stderr, "%s\n", usage_line("ior_like", message).c_str());
-    if (!cfg_.keep) {
-      try {
-        remove_created();  // a local unlink; the stuck handle keeps its inode
-      } catch (const Error&) {
-      }
-    }
-    if (comm_.is_root() && !ctx_.common.json_path.empty() && ctx_.common.json_path != "-") {
-      RunResult r = ctx_.result;
-      r.status = ExitCode::kRuntime;
-      r.finished_at = iso8601_now();
-      r.errors.push_back({message, "runtime"});
-      try {
-        write_document(r, ctx_.common.json_path);
-      } catch (const Error&) {
-      }
-    } else {
-      sleep(2);  // let rank 0, if it is stuck too, write the document first
-    }
-  }
-
   const Comm& file_comm() const noexcept { return cfg_.file_per_process ? self_ : comm_; }
 
   OpenRequest open_request(const std::string& file, OpenMode mode, int data_rank) const {
@@ -384,8 +360,9 @@ class Runner {
       }
       check_ns += now_ns() - c0;
     };
-    io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
+    io.watchdog = collective_limit_.limit_ns != 0 ? &collective_limit_ : nullptr;
     current_file_ = file;
+    collective_limit_.path = current_file_.c_str();
     comm_.barrier();  // phases start together, as in IOR
     const PhaseTimes t = run_phase_io(ctx_, io, hist_);
     // What a check reads back: one pass at most (-O minTimeDuration repeats it).
@@ -632,8 +609,9 @@ class Runner {
       mine.mismatched_bytes += r.bad_bytes;
     };
     LatencyHistogram unused;
-    io.watchdog = watchdog_ ? &*watchdog_ : nullptr;
+    io.watchdog = collective_limit_.limit_ns != 0 ? &collective_limit_ : nullptr;
     current_file_ = file;
+    collective_limit_.path = current_file_.c_str();
     comm_.barrier();
     const PhaseTimes t = run_phase_io(ctx_, io, unused);
     const SpanStats s = reduce_spans(comm_, std::span<const Interval>(&t.total, 1), ctx_.clock).front();
@@ -679,7 +657,11 @@ class Runner {
   std::map<std::string, std::string> hints_;
   bool hints_shown_ = false;
   std::string current_file_;                   // for the watchdog's message
-  std::optional<CollectiveWatchdog> watchdog_; // MPIIO and HDF5 only
+  CollectiveLimit collective_limit_;          // MPIIO and HDF5 only
+  const std::string collective_advice_ = fmt::format(
+      "the I/O library is stuck in a collective call (Open MPI's OMPIO and HDF5 can hang there after an I/O error "
+      "on one rank, see the errors above); the job is aborted rather than left hanging; try OMPI_MCA_io=romio321, "
+      "or raise --collective-timeout if the call is only slow");
   std::vector<int> sources_;
 
   // How many ranks read data written on their own node.

@@ -24,6 +24,7 @@
 #include "pfsbench/progress.hpp"
 #include "pfsbench/rank_stats.hpp"
 #include "pfsbench/signals.hpp"
+#include "pfsbench/watchdog.hpp"
 #include "pfsbench/stonewall_status.hpp"
 #include "timed_phase.hpp"
 
@@ -333,7 +334,14 @@ std::uint64_t item_loop(RunContext& ctx, ItemPhase& ph, std::uint64_t begin, std
   std::uint64_t i = begin;
   while (i < end) {
     if (!in_order) cur.seek(ph.order[i]);
-    if (!op(cur.at_fd(), cur.path(), layout.item_number(cur.index()), ph.fail)) {
+    bool ok = false;
+    {
+      // The hung-call watchdog: the item's path as the call sees it
+      // (relative to its directory in dirfd mode).
+      const IoWatch watch(ph.name.c_str(), cur.path());
+      ok = op(cur.at_fd(), cur.path(), layout.item_number(cur.index()), ph.fail);
+    }
+    if (!ok) {
       ph.fail.item = cur.index();
       break;
     }

@@ -62,13 +62,13 @@ std::uint64_t Permutation::operator()(std::uint64_t i) const noexcept {
   return x;
 }
 
-UnitPlan::UnitPlan(Slice slice, std::uint64_t unit_bytes, Access access, std::uint64_t seed)
+UnitPlan::UnitPlan(Slice slice, std::uint64_t unit_bytes, Access access, std::uint64_t seed, bool tabulate)
     : slice_(slice),
       unit_(unit_bytes),
       access_(access),
       count_((slice.bytes() + unit_bytes - 1) / unit_bytes),
       perm_(count_, seed) {
-  if (access_ == Access::kRandom && count_ <= kMaxTabulated) {
+  if (tabulate && access_ == Access::kRandom && count_ <= kMaxTabulated) {
     table_.resize(count_);
     for (std::uint64_t i = 0; i < count_; ++i) table_[i] = static_cast<std::uint32_t>(perm_(i));
   }

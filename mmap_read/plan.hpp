@@ -58,8 +58,11 @@ class UnitPlan {
  public:
   static constexpr std::uint64_t kMaxTabulated = 1ull << 22;
 
-  UnitPlan(Slice slice, std::uint64_t unit_bytes, Access access, std::uint64_t seed);
+  /// `tabulate` false: never a table (tests compare both ways of one plan).
+  UnitPlan(Slice slice, std::uint64_t unit_bytes, Access access, std::uint64_t seed, bool tabulate = true);
   std::uint64_t count() const noexcept { return count_; }
+  /// True when at() reads the table rather than computing the permutation.
+  bool tabulated() const noexcept { return !table_.empty(); }
   std::uint64_t bytes() const noexcept { return slice_.bytes(); }
   /// The i-th access (0 <= i < count()).
   Unit at(std::uint64_t i) const noexcept {

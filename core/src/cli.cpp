@@ -30,6 +30,11 @@ void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& t
                  "key=value stored in the document's tags, repeatable: the tuning flags under test "
                  "(e.g. --tag prefetch=off)")
       ->take_all();
+  app.add_option("--io-timeout", opts.io_timeout_s,
+                 "Seconds one file system call may take before the job is ended as failed, with where it hung "
+                 "(host, call, file, offset) and the finished phases kept; 0 = never")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", opts.quiet, "No progress and no table, only errors (the document is still written)");
   app.add_flag("--local-target", opts.local_target,
                "The target is meant to be node-local: skip the check, made before any I/O on more than one node, "

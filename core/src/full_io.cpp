@@ -1,4 +1,5 @@
 #include "pfsbench/full_io.hpp"
+#include "pfsbench/watchdog.hpp"
 
 #include <cerrno>
 #include <string>
@@ -30,8 +31,11 @@ void pwrite_full(const IoFile& f, std::span<const std::byte> data, std::uint64_t
   std::size_t done = 0;
   while (done < data.size()) {
     const std::uint64_t at = offset + done;
-    const ssize_t n =
-        policy.calls.pwrite(f.fd, data.data() + done, data.size() - done, static_cast<off_t>(at));
+    ssize_t n = 0;
+    {
+      const IoWatch watch("pwrite", f.path, static_cast<std::int64_t>(at));  // the hung-call watchdog
+      n = policy.calls.pwrite(f.fd, data.data() + done, data.size() - done, static_cast<off_t>(at));
+    }
     if (n > 0) {
       done += static_cast<std::size_t>(n);
       continue;
@@ -47,7 +51,11 @@ std::size_t pread_full(const IoFile& f, std::span<std::byte> data, std::uint64_t
   std::size_t done = 0;
   while (done < data.size()) {
     const std::uint64_t at = offset + done;
-    const ssize_t n = policy.calls.pread(f.fd, data.data() + done, data.size() - done, static_cast<off_t>(at));
+    ssize_t n = 0;
+    {
+      const IoWatch watch("pread", f.path, static_cast<std::int64_t>(at));  // the hung-call watchdog
+      n = policy.calls.pread(f.fd, data.data() + done, data.size() - done, static_cast<off_t>(at));
+    }
     if (n > 0) {
       done += static_cast<std::size_t>(n);
       continue;

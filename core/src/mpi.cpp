@@ -14,9 +14,18 @@
 
 namespace pfsbench {
 
+bool thread_level_enough(int provided) noexcept { return provided >= MPI_THREAD_FUNNELED; }
+
 MpiSession::MpiSession(int* argc, char*** argv) {
-  int provided = 0;
+  int provided = MPI_THREAD_SINGLE;
   MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  if (!thread_level_enough(provided)) {
+    MPI_Finalize();
+    throw Error(ExitCode::kRuntime, fmt::format(
+        "the MPI library gives thread level {} where MPI_THREAD_FUNNELED ({}) is needed (the watchdog and "
+        "mmap_read's readers are threads); use an MPI library built with thread support",
+        provided, MPI_THREAD_FUNNELED));
+  }
 }
 
 MpiSession::~MpiSession() {
@@ -35,6 +44,12 @@ Comm::Comm(MPI_Comm comm) : comm_(comm) {
   MPI_Comm_size(comm_, &size_);
 }
 
+namespace {
+void (*g_wait_service)() = nullptr;
+}  // namespace
+
+void set_wait_service(void (*service)()) noexcept { g_wait_service = service; }
+
 void wait_politely(MPI_Request& request, const std::function<void()>& between_tests) {
   // Spin for up to 2 ms (the common case: everyone arrives within it), then
   // test every 50 us and sleep in between: a rank waiting long for a
@@ -49,6 +64,7 @@ void wait_politely(MPI_Request& request, const std::function<void()>& between_te
   // mdtest_like / bare MPI_Barrier loop = 0.80 with a 100 us spin and 1.007
   // with 2 ms (16 interleaved rounds, ratio of medians); 20 ms gave 1.23,
   // faster than MPI_Barrier itself, for no gain in honesty.
+  void (*service)() = g_wait_service;
   int done = 0;
   const double spin_until = MPI_Wtime() + 2e-3;
   while (MPI_Wtime() < spin_until) {
@@ -62,6 +78,7 @@ void wait_politely(MPI_Request& request, const std::function<void()>& between_te
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
     if (between_tests) between_tests();
+    if (service != nullptr) service();
     nanosleep(&pause, nullptr);
   }
 }

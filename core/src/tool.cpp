@@ -4,6 +4,10 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <atomic>
+#include <ctime>
+#include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -14,6 +18,7 @@
 #include "pfsbench/signals.hpp"
 #include "pfsbench/timing.hpp"
 #include "pfsbench/version.hpp"
+#include "pfsbench/watchdog.hpp"
 
 namespace pfsbench {
 
@@ -66,6 +71,91 @@ void RunContext::checkpoint() {
 
 namespace {
 
+// Rank 0: the document as failed, with the phases finished so far and
+// `message`; the job is about to be aborted. Runs on rank 0's main thread
+// (a report from a stuck rank) or on its watchdog thread while the main
+// thread is stuck (so nothing changes ctx.result meanwhile).
+void write_failed(const RunContext& ctx, const std::string& message) {
+  if (!ctx.comm.is_root() || ctx.common.json_path.empty() || ctx.common.json_path == "-") return;
+  RunResult r = ctx.result;
+  r.status = ExitCode::kRuntime;
+  r.finished_at = iso8601_now();
+  r.errors.push_back({message, "runtime"});
+  try {
+    write_document(r, ctx.common.json_path);
+  } catch (...) {  // the last checkpoint stays; the abort follows anyway
+  }
+}
+
+// The watchdog of one tool_main: what a stuck call does.
+struct StuckHandling {
+  RunContext* ctx = nullptr;
+  std::string tool;
+  std::string host;
+  WatchdogReports* reports = nullptr;
+};
+StuckHandling g_stuck;
+
+std::string stuck_message(const StuckCall& s, int rank, const std::string& host) {
+  const std::string where = s.offset >= 0 ? fmt::format(" at offset {}", s.offset) : std::string();
+  const std::string advice =
+      !s.advice.empty()
+          ? s.advice
+          : "the filesystem stopped answering (a server, the network or a storage target); the job is aborted "
+            "rather than left hanging; check the filesystem from that host, or raise --io-timeout if the call is "
+            "only slow";
+  return fmt::format("rank {} on {}: {} on '{}'{} has not returned after {:.0f} s (limit {:g} s): {}", rank, host,
+                     s.call, s.path, where, s.waited_s, s.limit_s, advice);
+}
+
+std::string host_name() {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int len = 0;
+  MPI_Get_processor_name(name, &len);
+  return std::string(name, static_cast<std::size_t>(std::max(len, 0)));
+}
+
+// The tool's cleanup after a stuck collective call, on a thread of its own
+// and waited for at most 5 s: the filesystem under the stuck call may hang
+// the unlink too, and nothing may keep the job from ending.
+void bounded_cleanup(RunContext& ctx) {
+  if (!ctx.on_collective_stuck) return;
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::thread([fn = ctx.on_collective_stuck, done] {
+    try {
+      fn();
+    } catch (...) {
+    }
+    done->store(true);
+  }).detach();
+  const timespec step{0, 10'000'000};
+  for (int i = 0; i < 500 && !done->load(); ++i) nanosleep(&step, nullptr);
+}
+
+// Reports carry one leading letter: 'C' a collective library call (the
+// filesystem still answers: clean up), 'S' a system call (it may not).
+constexpr char kCollectiveReport = 'C', kSyscallReport = 'S';
+
+// On the monitor thread of the rank whose call is stuck. The document (or
+// the report to rank 0) comes first; the cleanup, which may hang, after.
+void on_stuck(const StuckCall& s) {
+  RunContext& ctx = *g_stuck.ctx;
+  const std::string message = stuck_message(s, ctx.comm.rank(), g_stuck.host);
+  std::fprintf(stderr, "%s\n", usage_line(g_stuck.tool, message).c_str());
+  std::fflush(stderr);
+  if (ctx.comm.is_root()) {
+    write_failed(ctx, message);
+  } else if (g_stuck.reports != nullptr) {
+    // Rank 0 writes the document before the abort: it answers within
+    // milliseconds when it waits for us or runs an I/O loop, and within one
+    // limit when it is inside a watched call itself (then its own watchdog
+    // writes). Bounded, so a rank 0 that never answers cannot hold the job.
+    g_stuck.reports->send_and_wait((s.collective ? kCollectiveReport : kSyscallReport) + message,
+                                   std::max(s.limit_s, 5.0));
+  }
+  if (s.collective) bounded_cleanup(ctx);
+}
+
 void print_root(const Comm& comm, std::ostream& os, const std::string& text) {
   if (comm.is_root()) os << text << std::flush;
 }
@@ -117,6 +207,7 @@ void start_result(RunContext& ctx, const Tool& tool, std::map<std::string, std::
   r.tags = std::move(tags);
   r.command_line.assign(argv, argv + argc);
   r.config = tool.config_json();
+  r.config["io_timeout_s"] = ctx.common.io_timeout_s;
   ctx.layout = ctx.comm.node_layout();
   ctx.clock = synchronize_clocks(ctx.comm);
   r.environment = capture_environment(ctx.comm, ctx.layout, ctx.clock, tool.target_path());
@@ -188,8 +279,51 @@ ExitCode finish_on_root(const Tool& tool, RunContext& ctx, ExitCode code) {
 
 }  // namespace
 
+
+void service_watchdog_reports() {
+  if (g_stuck.reports == nullptr || g_stuck.ctx == nullptr || !g_stuck.ctx->comm.is_root()) return;
+  const std::string report = g_stuck.reports->poll();
+  if (report.empty()) return;
+  write_failed(*g_stuck.ctx, report.substr(1));
+  g_stuck.reports->confirm();
+  if (report[0] == kCollectiveReport) bounded_cleanup(*g_stuck.ctx);
+  MpiSession::abort(static_cast<int>(ExitCode::kRuntime));
+}
+
+namespace {
+
+// Installs the watchdog for the run and removes it after (RAII).
+class WatchdogScope {
+ public:
+  WatchdogScope(RunContext& ctx, const std::string& tool) : reports_(ctx.comm.raw()) {
+    g_stuck.ctx = &ctx;
+    g_stuck.tool = tool;
+    g_stuck.host = host_name();
+    g_stuck.reports = &reports_;
+    if (ctx.comm.is_root()) set_wait_service(&service_watchdog_reports);
+    dog_.emplace(ctx.common.io_timeout_s, &on_stuck);
+  }
+  ~WatchdogScope() {
+    dog_.reset();
+    set_wait_service(nullptr);
+    g_stuck = StuckHandling{};
+  }
+
+ private:
+  WatchdogReports reports_;
+  std::optional<IoWatchdog> dog_;
+};
+
+}  // namespace
+
 int tool_main(Tool& tool, int argc, char** argv) {
-  MpiSession session(&argc, &argv);
+  std::optional<MpiSession> session;
+  try {
+    session.emplace(&argc, &argv);
+  } catch (const Error& e) {
+    std::cerr << usage_line(tool.name(), e.what()) << std::endl;
+    return static_cast<int>(e.code());
+  }
   install_signal_handlers();
   Comm comm;
   const std::string name = tool.name();
@@ -207,7 +341,11 @@ int tool_main(Tool& tool, int argc, char** argv) {
   std::ostream& out = common.json_path == "-" || common.stdout_is_data ? std::cerr : std::cout;
   RunContext ctx(comm, common, out);
   start_result(ctx, tool, std::move(tags), argc, argv);
-  ExitCode code = run_agreed(tool, ctx);
+  ExitCode code = ExitCode::kOk;
+  {
+    const WatchdogScope watchdog(ctx, name);  // COLLECTIVE (its report channel)
+    code = run_agreed(tool, ctx);
+  }
   if (code == ExitCode::kOk && ctx.result.verification.status() == "failed") code = ExitCode::kVerify;
   ctx.result.status = code;
   ctx.result.finished_at = iso8601_now();

@@ -16,6 +16,7 @@
 #include "backends/posix_file.hpp"
 #include "backends/hdf5_info.hpp"
 #include "pfsbench/error.hpp"
+#include "pfsbench/watchdog.hpp"
 
 namespace pfsbench::ior_like {
 namespace {
@@ -63,12 +64,14 @@ class Hdf5File final : public FileHandle {
 
   void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) override {
     const Slab s = select(size, offset);
+    const IoWatch watch("H5Dwrite", req_.path, static_cast<std::int64_t>(offset));  // no-op inside a collective
     if (H5Dwrite(datasets_[s.dataset], H5T_NATIVE_UCHAR, memspace_, spaces_[s.dataset], dxpl_, buf) < 0)
       fail("H5Dwrite", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
   }
 
   void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) override {
     const Slab s = select(size, offset);
+    const IoWatch watch("H5Dread", req_.path, static_cast<std::int64_t>(offset));  // no-op inside a collective
     if (H5Dread(datasets_[s.dataset], H5T_NATIVE_UCHAR, memspace_, spaces_[s.dataset], dxpl_, buf) < 0)
       fail("H5Dread", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
   }

@@ -12,6 +12,7 @@
 #include "backends/posix_file.hpp"
 #include "pfsbench/cli.hpp"
 #include "pfsbench/error.hpp"
+#include "pfsbench/watchdog.hpp"
 
 namespace pfsbench::ior_like {
 namespace {
@@ -107,6 +108,9 @@ class MpiioFile final : public FileHandle {
     const MPI_Offset at = view_offset(offset);
     MPI_Status status;
     int rc = MPI_SUCCESS;
+    // The hung-call watchdog (a collective call is already watched, with
+    // --collective-timeout, by the phase loop: this is then a no-op).
+    const IoWatch watch(op, req_.path, static_cast<std::int64_t>(offset));
     if (writing)
       rc = req_.collective ? MPI_File_write_at_all(fh_, at, out, run.count(), run.type(), &status)
                            : MPI_File_write_at(fh_, at, out, run.count(), run.type(), &status);

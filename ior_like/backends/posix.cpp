@@ -12,6 +12,7 @@
 #include "pfsbench/error.hpp"
 #include "pfsbench/full_io.hpp"
 #include "pfsbench/signals.hpp"
+#include "pfsbench/watchdog.hpp"
 
 namespace pfsbench::ior_like {
 
@@ -19,7 +20,11 @@ int posix_open(const OpenRequest& req, int extra_flags, bool odirect) {
   int flags = O_CLOEXEC | extra_flags | (req.mode == OpenMode::kWrite ? O_CREAT : 0);
   if ((extra_flags & O_ACCMODE) == 0) flags |= req.mode == OpenMode::kWrite ? O_WRONLY : O_RDONLY;
   if (odirect) flags |= O_DIRECT;
-  const int fd = ::open(req.path.c_str(), flags, 0644);
+  int fd = -1;
+  {
+    const IoWatch watch("open", req.path);
+    fd = ::open(req.path.c_str(), flags, 0644);
+  }
   if (fd >= 0) return fd;
   const int err = errno;
   std::string hint;
@@ -61,12 +66,14 @@ class PosixFile final : public FileHandle {
   }
 
   void fsync() override {
+    const IoWatch watch("fsync", path_);
     if (::fsync(fd_) != 0) throw IoError("fsync", path_, errno, rank_);
   }
 
   void close() override {
     const int fd = fd_;
     fd_ = -1;
+    const IoWatch watch("close", path_);
     if (fd >= 0 && ::close(fd) != 0) throw IoError("close", path_, errno, rank_);
   }
 

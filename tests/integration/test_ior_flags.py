@@ -1,5 +1,6 @@
 """ior_like's IOR flags of issue 9 item 2 beyond stonewalling: what each
 does, checked on the system calls and the document."""
+import datetime
 import os
 import shutil
 import subprocess
@@ -45,21 +46,31 @@ class FsyncPerWrite(unittest.TestCase):
 
 
 
+def iso_s(text):
+    """Seconds since the epoch of a document's "2026-11-29T00:08:56.624Z"."""
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
 class DelayBetweenIterations(unittest.TestCase):
 
     def test_minus_d_idles_between_iterations(self):
-        """-i 3 -d 2: two idle gaps, so the run cannot take less than 4 s
-        (a lower bound that holds however loaded the machine is)."""
+        """-i 3 -d 2: two idle gaps between the phases, outside them. The
+        run's own span (started_at .. finished_at, rank 0's clock) holds the
+        three phases and the two gaps, which do not overlap: span >= 4 s +
+        the phases' durations, however loaded the machine is. Buggy result:
+        the delay inside a timed phase (its duration_s then holds it, and
+        the sum no longer fits), or no delay at all."""
         with pfsb.temp_dir(pfsb.SHM) as d:
-            start = time.monotonic()
             r = pfsb.run_tool(TOOL, 2, ["-w", "-i", "3", "-d", "2", "-b", "16k", "-t", "4k", "-o",
                                         os.path.join(d, "f"), "--quiet"], os.path.join(d, "d.json"))
-            elapsed = time.monotonic() - start
             self.assertEqual(r.returncode, 0, r)
             pfsb.assert_valid(self, r.doc)
             self.assertEqual(r.doc["config"]["delay_between_iterations_s"], 2.0)
             self.assertEqual(len(r.doc["phases"]), 3)
-            self.assertGreaterEqual(elapsed, 4.0)
+            span = iso_s(r.doc["finished_at"]) - iso_s(r.doc["started_at"])
+            phases = sum(p["duration_s"] for p in r.doc["phases"])
+            # 2 ms: the timestamps' millisecond rounding.
+            self.assertGreaterEqual(span + 0.002, 2 * 2.0 + phases, (span, [p["duration_s"] for p in r.doc["phases"]]))
 
     def test_sigterm_during_the_delay_ends_the_run(self):
         with pfsb.temp_dir(pfsb.SHM) as d:

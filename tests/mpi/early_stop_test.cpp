@@ -76,23 +76,32 @@ TEST_F(EarlyStopTest, AFailingRankStopsTheOthersInsideTheStep) {
 }
 
 TEST_F(EarlyStopTest, ALateFailureIsRelayedWhileRank0WaitsAndNeverLeaksIntoTheNextStep) {
-  if (comm.size() < 2) GTEST_SKIP() << "needs 2 ranks";
+  if (comm.size() < 3) GTEST_SKIP() << "needs 3 ranks: rank 0 waiting, one looping, one failing";
   RunContext ctx(comm, quiet(), out);
   const int victim = comm.size() - 1;
-  // Everyone else finishes at once and waits in the agreement; the victim
-  // fails later, so rank 0 relays from inside the wait (service()).
+  // Rank 0 finishes at once and waits in the agreement; the ranks between
+  // loop until told to stop; the victim fails later. Its notice goes to
+  // rank 0 only, so the looping ranks stop only if rank 0 relays it from
+  // inside its wait (service()). Without the relay they run to the cap.
+  long iterations = -1;
   EXPECT_THROW(ctx.step([&] {
-    if (comm.rank() != victim) return;
+    if (comm.rank() == 0) return;
+    if (comm.rank() != victim) {
+      iterations = loop_until_stopped(ctx);
+      return;
+    }
     for (int i = 0; i < 200; ++i) nap_100us();
     throw IoError("write", "/pfs/f", EIO, victim, 0, 4096);
   }),
                CollectiveError);
+  if (comm.rank() != 0 && comm.rank() != victim)
+    EXPECT_LT(iterations, kCap) << "rank " << comm.rank() << " was not stopped: rank 0 did not relay from its wait";
   // The next step is clean: nobody is told to stop, whatever arrived late.
-  long iterations = 0;
+  long next = 0;
   ctx.step([&] {
-    for (; iterations < 300 && !ctx.stop_requested(); ++iterations) nap_100us();
+    for (; next < 300 && !ctx.stop_requested(); ++next) nap_100us();
   });
-  EXPECT_EQ(iterations, 300) << "a notice of the failed step stopped the next one on rank " << comm.rank();
+  EXPECT_EQ(next, 300) << "a notice of the failed step stopped the next one on rank " << comm.rank();
   EXPECT_FALSE(ctx.early_stop.stopped());
 }
 

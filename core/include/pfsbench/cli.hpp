@@ -27,6 +27,11 @@ struct CommonOptions {
   /// summaryFormat=JSON without summaryFile): the human text then goes to
   /// stderr, as with --json -.
   bool stdout_is_data = false;
+  /// --io-timeout: seconds one system call (or watched library call) may
+  /// take before the watchdog ends the job; 0 disables it. Ten minutes: no
+  /// single call of a healthy system takes that long, and a hung one is
+  /// still found well inside any batch limit.
+  double io_timeout_s = 600.0;
   /// The tags as a map. Throws UsageError on "key" without '=' or an empty
   /// key, naming the offending --tag.
   std::map<std::string, std::string> parsed_tags() const;

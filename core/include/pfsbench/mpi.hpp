@@ -21,6 +21,9 @@ namespace pfsbench {
 /// main thread calls MPI (MPI_THREAD_FUNNELED).
 class MpiSession {
  public:
+  /// Throws Error (runtime) when the library gives less than MPI_THREAD_FUNNELED
+  /// (a library built without threads, where our reader and watchdog
+  /// threads are not allowed), after finalizing.
   MpiSession(int* argc, char*** argv);
   ~MpiSession();
   MpiSession(const MpiSession&) = delete;
@@ -142,6 +145,15 @@ OwnedComm first_ranks(const Comm& comm, int n);
 /// nanosleep in between. `between_tests`, when given, runs after every
 /// unsuccessful test (e.g. EarlyStop::service on rank 0).
 void wait_politely(MPI_Request& request, const std::function<void()>& between_tests = {});
+
+/// A function wait_politely also runs between tests, whoever calls it (the
+/// watchdog's report service on rank 0: a rank waiting for a stuck one
+/// learns it here). Null: none. Main thread only.
+void set_wait_service(void (*service)()) noexcept;
+
+/// The thread level MpiSession accepts for `provided` (MPI_THREAD_FUNNELED
+/// or above): the check MpiSession makes, apart so it is testable.
+bool thread_level_enough(int provided) noexcept;
 
 /// `bytes` contiguous bytes as an MPI (datatype, count) pair whose count
 /// fits an int: MPI_BYTE x bytes up to INT_MAX, otherwise one committed

@@ -10,6 +10,7 @@
 // writes the document with the phases that finished and returns the exit
 // code. Only an error thrown outside step() (a bug) ends in MPI_Abort.
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -27,6 +28,11 @@
 #include "pfsbench/timing.hpp"
 
 namespace pfsbench {
+
+/// Rank 0, main thread: when a stuck rank's watchdog report has arrived,
+/// writes the document as failed with it and ends the job. Cheap when none
+/// has (one MPI_Test); a no-op on other ranks and outside tool_main.
+void service_watchdog_reports();
 
 class RunContext {
  public:
@@ -67,7 +73,13 @@ class RunContext {
   /// For loops inside a step, main thread only: true when a signal arrived
   /// or another rank's step failed. Cheap: the MPI test behind it runs at
   /// most every 10 ms of `now_ns` (the loop's own clock read, CLOCK_MONOTONIC).
-  bool stop_requested(std::uint64_t now_ns) { return interrupt_requested() || early_stop.poll(now_ns); }
+  bool stop_requested(std::uint64_t now_ns) {
+    if (now_ns >= next_report_poll_ns_) {  // rank 0: a stuck rank's watchdog report
+      next_report_poll_ns_ = now_ns + 10'000'000;
+      service_watchdog_reports();
+    }
+    return interrupt_requested() || early_stop.poll(now_ns);
+  }
   /// The same with a coarse clock of its own (for loops without a clock read).
   bool stop_requested() { return interrupt_requested() || early_stop.poll(); }
 
@@ -84,6 +96,11 @@ class RunContext {
   void warn(const std::string& message);
   /// Rank 0: rewrites the document at --json (no-op for "-" or none).
   void checkpoint();
+
+  /// Runs on the watchdog's thread when a collective library call is stuck
+  /// (not for a stuck system call, whose filesystem would hang it too):
+  /// removes what this rank created, by local calls only.
+  std::function<void()> on_collective_stuck;
 
  private:
   std::string fmt_rank_message(const std::string& what) const;
@@ -115,6 +132,7 @@ class RunContext {
     early_stop.disarm();
   }
   std::uint64_t agreement_ns_ = 0;
+  std::uint64_t next_report_poll_ns_ = 0;
 
  public:
   /// The step's early-stop channel (see early_stop.hpp).

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -110,6 +112,136 @@ TEST_P(RunLoop, VerifyFindsACorruptedBlock) {
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad_offset, 5u * 4096u);
   EXPECT_EQ(v.bad_bytes, 4096u);
+}
+
+// An engine whose reap fails while its requests are still in the kernel:
+// the real engine underneath, reap() returning EIO the first time. What the
+// loop must do: quiesce (cancel and wait) before the engine and the
+// buffers go. The log records the order.
+struct EngineLog {
+  std::vector<std::string> events;
+  unsigned in_flight_at_quiesce = 0;
+  unsigned left_after_quiesce = 99;
+};
+
+class FailingReap final : public Submitter {
+ public:
+  FailingReap(std::unique_ptr<Submitter> real, EngineLog& log) : real_(std::move(real)), log_(log) {}
+  ~FailingReap() override {
+    log_.events.push_back("destroyed");
+    real_.reset();  // the real engine's teardown (io_uring_queue_exit, io_destroy)
+  }
+  QueueStatus queue(const IoUnit& u, std::int64_t& result) noexcept override { return real_->queue(u, result); }
+  int commit() noexcept override {
+    const int r = real_->commit();
+    if (r > 0) submitted_ += static_cast<unsigned>(r);
+    return r;
+  }
+  int reap(unsigned, std::span<Completion>) noexcept override {
+    log_.events.push_back("reap failed");
+    return -EIO;
+  }
+  unsigned quiesce(double timeout_s) noexcept override {
+    log_.events.push_back("quiesce");
+    log_.in_flight_at_quiesce = submitted_;
+    log_.left_after_quiesce = real_->quiesce(timeout_s);
+    return log_.left_after_quiesce;
+  }
+
+ private:
+  std::unique_ptr<Submitter> real_;
+  EngineLog& log_;
+  unsigned submitted_ = 0;
+};
+
+TEST_P(RunLoop, AFailedReapDrainsTheRequestsBeforeTheBuffersGo) {
+  Config cfg;
+  cfg.engine = GetParam();
+  if (!engine_caps(cfg.engine).async) GTEST_SKIP() << "psync never has a request in flight";
+  cfg.iodepth = 16;
+  cfg.bs_bytes = 65536;
+  cfg.size_bytes = 65536 * 64;
+  cfg.rw = Rw::kRead;
+  cfg.direct = false;
+  prepare_create(path_, Prealloc::kNone, cfg.size_bytes, 0);
+  {
+    PhaseSpec w;
+    w.cfg = &cfg;
+    w.path = path_;
+    w.blocks = 64;
+    cfg.rw = Rw::kWrite;
+    run_phase(w);
+    cfg.rw = Rw::kRead;
+  }
+  EngineLog log;
+  PhaseSpec spec;
+  spec.cfg = &cfg;
+  spec.path = path_;
+  spec.write = false;
+  spec.blocks = 64;
+  spec.engine_factory = [&](const EngineSetup& setup) {
+    return std::make_unique<FailingReap>(make_engine(cfg.engine, setup, path_, 0), log);
+  };
+  try {
+    run_phase(spec);
+    FAIL() << "the failed reap was not reported";
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.error_number(), EIO);
+    EXPECT_NE(std::string(e.what()).find("reap"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(log.events, (std::vector<std::string>{"reap failed", "quiesce", "destroyed"}));
+  EXPECT_EQ(log.in_flight_at_quiesce, 16u) << "the whole depth was in the kernel when reap failed";
+  EXPECT_EQ(log.left_after_quiesce, 0u) << "the real engine cancelled or waited for every request";
+}
+
+// An engine whose requests never complete: after the bound the loop gives
+// the buffers up (never frees them) and says so. The engine "lands" a late
+// transfer into the buffer after run_phase returned: freed memory (a 16 MiB
+// block is its own mapping, unmapped on free) would crash here.
+class NeverCompletes final : public Submitter {
+ public:
+  explicit NeverCompletes(std::byte*& late) : late_(late) {}
+  QueueStatus queue(const IoUnit& u, std::int64_t&) noexcept override {
+    late_ = u.buf;
+    return QueueStatus::kQueued;
+  }
+  int commit() noexcept override { return 1; }
+  int reap(unsigned, std::span<Completion>) noexcept override { return -EIO; }
+  unsigned quiesce(double) noexcept override { return 1; }
+
+ private:
+  std::byte*& late_;
+};
+
+TEST(RunLoopDrain, RequestsThatNeverCompleteKeepTheirBuffers) {
+  const std::string path = ::testing::TempDir() + "dio_batch_never_" + std::to_string(::getpid());
+  Config cfg;
+  cfg.engine = "psync";
+  cfg.iodepth = 1;
+  cfg.bs_bytes = 16 << 20;
+  cfg.size_bytes = 16 << 20;
+  cfg.rw = Rw::kRead;
+  cfg.direct = false;
+  prepare_create(path, Prealloc::kNone, cfg.size_bytes, 0);
+  std::byte* late = nullptr;
+  PhaseSpec spec;
+  spec.cfg = &cfg;
+  spec.path = path;
+  spec.write = false;
+  spec.blocks = 1;
+  spec.drain_timeout_s = 0.01;
+  spec.engine_factory = [&](const EngineSetup&) { return std::make_unique<NeverCompletes>(late); };
+  std::string message;
+  try {
+    run_phase(spec);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  std::remove(path.c_str());
+  EXPECT_NE(message.find("still in flight"), std::string::npos) << message;
+  EXPECT_NE(message.find("left allocated"), std::string::npos) << message;
+  ASSERT_NE(late, nullptr);
+  std::memset(late, 0x5a, 16 << 20);  // the late transfer: the buffer is still ours
 }
 
 std::string engine_test_name(const ::testing::TestParamInfo<std::string>& p) { return p.param; }

@@ -123,11 +123,24 @@ TEST(UnitPlan, RandomBeyondTheTableIsStillAPermutation) {
   expect_random_covers((UnitPlan::kMaxTabulated + 3) * 8, 8);
 }
 
+// The same plan read from its table and computed index by index: the
+// table is really used (tabulated()), and it holds the computed order, for
+// a slice that does not start at 0 and ends in a short unit.
 TEST(UnitPlan, TabulatedAndComputedOrdersAgree) {
   const std::uint64_t n = 5000;
-  const UnitPlan p(Slice{0, n * 4096}, 4096, Access::kRandom, 99);
-  const Permutation perm(n, 99);
-  for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(p.at(i).offset, perm(i) * 4096);
+  const Slice slice{3 * 4096, 3 * 4096 + (n - 1) * 4096 + 100};
+  const UnitPlan tab(slice, 4096, Access::kRandom, 99);
+  const UnitPlan comp(slice, 4096, Access::kRandom, 99, /*tabulate=*/false);
+  ASSERT_TRUE(tab.tabulated());
+  ASSERT_FALSE(comp.tabulated());
+  ASSERT_EQ(tab.count(), n);
+  ASSERT_EQ(comp.count(), n);
+  std::uint64_t moved = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    ASSERT_EQ(tab.at(i), comp.at(i)) << "unit " << i;
+    moved += tab.at(i).offset != slice.begin + i * 4096;
+  }
+  EXPECT_GT(moved, n / 2) << "a random order, not the sequential one";
 }
 
 TEST(ReaderSeed, DiffersPerReader) {
