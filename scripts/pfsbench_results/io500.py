@@ -10,7 +10,7 @@ src/ini-parse.c, src/util.c; prepare.sh pins IOR 5fcf0ba):
   - each line, argument by argument, with the -G seeds hashed from the phase
     name and the timestamp (u_phase_unique_random_number);
   - the scores: ior GiB/s (the phase's bandwidth / 2^30), mdtest kIOPS (its
-    rate / 1000), find kIOPS (entries scanned / the walk's time / 1000); BW
+    rate / 1000), find kIOPS (files scanned / the walk's time / 1000); BW
     and MD are the geometric means of their group's scores > 0 and the total
     is sqrt(BW * MD) (calc_score);
   - the validity rules (main.c's loop and the phase files): a stonewalled
@@ -506,28 +506,27 @@ def score_document(line, doc, stonewall):
             rate = sw.get("items_at_stonewall_total", 0) / sw_s / 1000 if sw_s > 0 else float("nan")
             r.pairs.append(("rate-stonewall", f"{rate:f}"))
     elif line.tool == "find_like":
-        found, scanned, walk_s = find_figures(doc)
-        if doc.get("status") != "ok" or errors:
+        found, files, walk_s = find_figures(doc)
+        if doc.get("status") != "ok":
             r.invalid.append("PFind returned with an error, this is invalid.")
             return r
         if found == 0:
             r.invalid.append("Find didn't find anything, this is likely invalid.")
-        r.pairs += [("found", str(found)), ("total-files", str(scanned))]
-        r.score = scanned / walk_s / 1000 if walk_s else 0.0
+        r.pairs += [("found", str(found)), ("total-files", str(files))]
+        r.score = files / walk_s / 1000 if walk_s else 0.0
     return r
 
 
 def find_figures(doc):
-    """(matched, scanned, walk seconds) of a find_like document: IO500 rates
-    the find by pfind's total_files (every entry looked at) over its run
-    time, not by the matches."""
-    p = next(iter(doc.get("phases") or []), None)
+    """(matched, files, walk seconds) of a find_like document's walk phase.
+    IO500 rates the find by pfind's total_files (the non-directory entries
+    it scanned) over its run time, not by the matches; find_like's
+    details.files is that count."""
+    p = _phase(doc, "walk")
     if p is None:
         return 0, 0, 0.0
     d = p.get("details") or {}
-    found = d.get("matched", d.get("found", 0)) or 0
-    scanned = d.get("scanned", p.get("ops", 0)) or 0
-    return int(found), int(scanned), float(p.get("duration_s") or 0.0)
+    return int(d.get("matched") or 0), int(d.get("files") or 0), float(p.get("duration_s") or 0.0)
 
 
 def apply_main_checks(line, r, minwrite, stonewall, dry_run):
@@ -776,8 +775,6 @@ class Io500Run:
             r = PhaseResult()
             rec["status"] = "not_run"
         else:
-            if line.name == "find" and not os.path.exists(os.path.join(s.resdir, "timestampfile")):
-                raise RunError(f"the timestamp file {s.resdir}/timestampfile is missing; the find needs it")
             doc, r = self.run_tool(line, rec)
         for msg in r.invalid:
             self.invalid(msg)
@@ -810,8 +807,12 @@ class Io500Run:
         rec["started_at"] = runner.now_iso()
         t0 = time.monotonic()
         with open(os.path.join(s.resdir, rec["log"]), "w") as log:
-            self.child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-            rc = self.child.wait()
+            try:
+                self.child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+                rc = self.child.wait()
+            except OSError as e:
+                log.write(f"io500: cannot start {cmd[0]}: {e.strerror}\n")
+                rc = 1
             self.child = None
         wall = time.monotonic() - t0
         rec["finished_at"] = runner.now_iso()
