@@ -608,7 +608,9 @@ def check_tools(lines):
             continue
         if line.tool not in known:
             known[line.tool] = suites.help_options(line.tool)
-        missing = suites.unknown_options(line.argv[1:], known[line.tool])
+        # find's single-dash words (-newer, -size, -name) are find_like's --newer ...
+        args = [a for a in line.argv[1:] if not (re.fullmatch(r"-[a-z]{3,}", a) and "-" + a in known[line.tool])]
+        missing = suites.unknown_options(args, known[line.tool])
         if missing:
             problems.append(f"{line.name}: {line.tool} has no {', '.join(missing)}")
     if problems:
@@ -690,7 +692,7 @@ class Io500Run:
                          "io500_line": line.exe})
         return {"schema": documents.MANIFEST_SCHEMA, "schema_version": 1, "id": os.path.basename(s.resdir),
                 "suite": "io500", "suite_file": os.path.abspath(self.ini.path), "target": os.path.abspath(s.datadir),
-                "launcher": o.launcher, "np": o.np, "label": o.label, "tags": o.tags, "repeat": 1, "ab": None,
+                "launcher": o.launcher, "np": o.np, "label": o.label or f"io500 {s.timestamp}", "tags": o.tags, "repeat": 1, "ab": None,
                 "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "command_line": o.command_line,
                 "status": "running", "created_at": runner.now_iso(), "updated_at": None, "runs": runs,
                 "io500": None}

@@ -156,8 +156,39 @@ class Io500Case(unittest.TestCase):
         self.assertFalse(os.path.exists(self.data))
         return r
 
+    def run_ok(self, ini_text, *args, expect=0):
+        r = run_io500(self.write_ini(ini_text), "--np", "2", "--timestamp", "E", *args)
+        self.assertEqual(r.returncode, expect, r)
+        return r, os.path.join(self.res, "E")
+
+    def check_common(self, resdir, ran):
+        phases, score = read_summary(resdir)
+        self.assertEqual(list(phases), STANDARD_ORDER)
+        bw, md, total = recompute_score(phases)
+        self.assertAlmostEqual(score[0], bw, delta=2e-6 + 1e-6 * bw)
+        self.assertAlmostEqual(score[1], md, delta=2e-6 + 1e-6 * md)
+        self.assertAlmostEqual(score[2], total, delta=2e-6 + 1e-6 * total)
+        self.assertTrue(score[3], "stonewall-time 1 < 300: IO500's minimum write time makes the run INVALID")
+        with open(os.path.join(resdir, "manifest.json")) as f:
+            m = json.load(f)
+        self.assertEqual(m["schema"], "pfsbench-manifest")
+        self.assertEqual((m["suite"], m["np"], m["io500"]["valid"]), ("io500", 2, False))
+        self.assertAlmostEqual(m["io500"]["score"]["total"], score[2], delta=1e-6)
+        recs = {rec["name"]: rec for rec in m["runs"]}
+        for name in ran:
+            rec = recs[name]
+            self.assertEqual(rec["status"], "ok", rec)
+            with open(os.path.join(resdir, rec["document"])) as f:
+                doc = json.load(f)
+            pfsb.assert_valid(self, doc)
+            self.assertEqual(doc["tags"]["io500_phase"], name)
+            cl, args = rec["command_line"], rec["io500_line"].split()[1:]
+            at = next(i for i, a in enumerate(cl) if a.endswith("/" + rec["tool"])) + 1
+            self.assertEqual(cl[at:at + len(args)], args, "the tool ran IO500's line, argument for argument")
+        return phases, m
 
 class Refusals(Io500Case):
+
     """Bad ini: exit 2, the message names the key or section, nothing written."""
 
     def test_unknown_key_is_refused_by_name(self):
@@ -311,37 +342,6 @@ class Rules(unittest.TestCase):
 
 class EndToEnd(Io500Case):
     """Real runs at np 2, tiny sizes, 1 s stonewall, on the disk."""
-
-    def run_ok(self, ini_text, *args, expect=0):
-        r = run_io500(self.write_ini(ini_text), "--np", "2", "--timestamp", "E", *args)
-        self.assertEqual(r.returncode, expect, r)
-        return r, os.path.join(self.res, "E")
-
-    def check_common(self, resdir, ran):
-        phases, score = read_summary(resdir)
-        self.assertEqual(list(phases), STANDARD_ORDER)
-        bw, md, total = recompute_score(phases)
-        self.assertAlmostEqual(score[0], bw, delta=2e-6 + 1e-6 * bw)
-        self.assertAlmostEqual(score[1], md, delta=2e-6 + 1e-6 * md)
-        self.assertAlmostEqual(score[2], total, delta=2e-6 + 1e-6 * total)
-        self.assertTrue(score[3], "stonewall-time 1 < 300: IO500's minimum write time makes the run INVALID")
-        with open(os.path.join(resdir, "manifest.json")) as f:
-            m = json.load(f)
-        self.assertEqual(m["schema"], "pfsbench-manifest")
-        self.assertEqual((m["suite"], m["np"], m["io500"]["valid"]), ("io500", 2, False))
-        self.assertAlmostEqual(m["io500"]["score"]["total"], score[2], delta=1e-6)
-        recs = {rec["name"]: rec for rec in m["runs"]}
-        for name in ran:
-            rec = recs[name]
-            self.assertEqual(rec["status"], "ok", rec)
-            with open(os.path.join(resdir, rec["document"])) as f:
-                doc = json.load(f)
-            pfsb.assert_valid(self, doc)
-            self.assertEqual(doc["tags"]["io500_phase"], name)
-            cl, args = rec["command_line"], rec["io500_line"].split()[1:]
-            at = next(i for i, a in enumerate(cl) if a.endswith("/" + rec["tool"])) + 1
-            self.assertEqual(cl[at:at + len(args)], args, "the tool ran IO500's line, argument for argument")
-        return phases, m
 
     def test_ior_phases_score_and_invalid_rules(self):
         """The phases that the tools of main run (ior's easy and hard write
