@@ -10,6 +10,8 @@ Modules:
   stats      median, bootstrap confidence interval, Mann-Whitney U
   compare    matching runs of two sides and gating on the intervals
   report     one self-contained HTML page with matplotlib plots
+  io500_ini  IO500's ini file and hashes (config-hash, -G seeds)
+  io500      IO500's phases, lines, score and INVALID rules; running them (scripts/io500)
 
 Errors meant for the user are raised as UsageError (exit 2) or RunError
 (exit 1), whose message is the whole line to print.
