@@ -223,6 +223,26 @@ class Refusals(Io500Case):
         self.assertEqual(ini.get("ior-easy", "blockSize"), "9920000m")
 
 
+    def test_a_tool_lacking_a_flag_of_a_line_is_refused_before_anything_runs(self):
+        """Checked against each tool's --help: here an mdtest_like whose
+        --help lacks -W and -x (a stand-in script; ior_like is the real one)."""
+        bin_dir = os.path.join(self.dir, "bin")
+        os.mkdir(bin_dir)
+        os.symlink(pfsb.tool_path("ior_like"), os.path.join(bin_dir, "ior_like"))
+        fake = os.path.join(bin_dir, "mdtest_like")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho 'Options:'\necho '  -n INT  items'\necho '  -C  create'\n")
+        os.chmod(fake, 0o755)
+        off = "[find]\nrun = FALSE\n"
+        r = run_io500(self.write_ini(tiny_ini(self.data, self.res, 1, off)), "--timestamp", "T",
+                      env=dict(os.environ, PFSBENCH_BIN_DIR=bin_dir))
+        self.assertEqual(r.returncode, 2, r)
+        self.assertIn("mdtest-easy-write: mdtest_like has no ", r.stderr)
+        self.assertIn("-W", r.stderr)
+        self.assertFalse(os.path.exists(self.data), "nothing ran")
+        self.assertFalse(os.path.exists(os.path.join(self.res, "T", "result.txt")))
+
+
 class Lines(Io500Case):
     """The lines, seeds and hashes IO500 builds."""
 
