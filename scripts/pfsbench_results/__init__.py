@@ -12,6 +12,8 @@ Modules:
              verdicts and the gate
   accept     acceptance specs (TOML): absolute requirements, pass/fail per line
   report     one self-contained HTML page with matplotlib plots
+  io500_ini  IO500's ini file and hashes (config-hash, -G seeds)
+  io500      IO500's phases, lines, score and INVALID rules; running them (scripts/io500)
 
 Errors meant for the user are raised as UsageError (exit 2) or RunError
 (exit 1), whose message is the whole line to print.

@@ -319,6 +319,25 @@ def runs_section(run_dirs):
     return "".join(out)
 
 
+def io500_section(run_dirs):
+    """The IO500 score and its phases, for results directories of scripts/io500."""
+    out = []
+    for rd in run_dirs:
+        io = (rd.manifest or {}).get("io500")
+        if not io:
+            continue
+        sc = io["score"]
+        verdict = "valid" if io["valid"] else "INVALID"
+        out.append(f"<h2>IO500 score: {esc(rd.label)}</h2><p><b>TOTAL {sc['total']:f}</b> ({esc(verdict)}): "
+                   f"Bandwidth {sc['bandwidth_gib_per_s']:f} GiB/s, IOPS {sc['iops_kiops']:f} kIOPS; "
+                   f"{esc(io['version'])}, stonewall {esc(io['stonewall_s'])} s, {esc(io['result_dir'])}</p>")
+        rows = [[p["name"], p["group"] or "not scored", f"{p['score']:f}", p["unit"], f"{p['time_s']:.3f}",
+                 "; ".join(p["invalid"]) or "valid"] for p in io["phases"]]
+        out.append(table(["phase", "score group", "score", "unit", "time [s]", "validity"], rows,
+                         [None if not p["invalid"] else "bad" for p in io["phases"]]))
+    return "".join(out)
+
+
 def tool_section(tool, series):
     present = [s for s in series if s.tool_docs(tool)]
     if not present:
@@ -346,7 +365,7 @@ def build(paths, title=None, spec=None):
     title = title or "pfsbench report: " + ", ".join(s.name for s in series)
     body = [f"<h1>{esc(title)}</h1><p class='note'>generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
             f"from {len(run_dirs)} results director{'y' if len(run_dirs) == 1 else 'ies'}.</p>",
-            runs_section(run_dirs), acceptance_section(spec, run_dirs), comparison_section(series)]
+            io500_section(run_dirs), runs_section(run_dirs), acceptance_section(spec, run_dirs), comparison_section(series)]
     body += [tool_section(t, series) for t in tools]
     body.append(provenance_section(series))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
