@@ -323,7 +323,8 @@ class DioBatchFaults(unittest.TestCase):
         with pfsb.small_mount(self, "ext4", "32m") as mnt:
             with open(os.path.join(mnt, "f.0"), "wb") as fh:
                 fh.write(b"x" * 4096)
-            self.run_until_full(mnt)
+            # --mode create refuses an existing file unless asked to replace it
+            self.run_until_full(mnt, ["--replace-existing"])
             self.assertEqual(left_behind(mnt), ["f.0"])  # f.1 was this run's: removed
 
     def test_sigterm_keeps_finished_work(self):
