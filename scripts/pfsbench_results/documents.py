@@ -15,6 +15,11 @@ MANIFEST_SCHEMA = "pfsbench-manifest"
 MANIFEST = "manifest.json"
 
 
+# Config keys every tool records that say how a run is guarded, not what
+# it does: left out of the configuration's identity (Doc.config_key).
+NOT_WORKLOAD = ("io_timeout_s",)
+
+
 def set_parameters(value):
     """`value` without the keys whose value is null or false, recursively,
     dropping the objects that this leaves empty."""
@@ -59,6 +64,8 @@ class Doc:
         config = self.data.get("config")
         if not isinstance(config, dict):
             return self.config_hash
+        # The watchdog's limit ends a hung run; it does not change the work.
+        config = {k: v for k, v in config.items() if k not in NOT_WORKLOAD}
         text = json.dumps(set_parameters(config), sort_keys=True, separators=(",", ":"))
         return "config:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
