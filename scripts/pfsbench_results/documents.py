@@ -56,6 +56,11 @@ def printable(value):
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+# Config keys every tool records that say how a run is guarded, not what
+# it does: left out of the configuration's identity (Doc.config_key).
+NOT_WORKLOAD = ("io_timeout_s",)
+
+
 def set_parameters(value):
     """`value` without the keys whose value is null or false, recursively,
     dropping the objects that this leaves empty."""
@@ -92,6 +97,7 @@ LOCATION_KEYS = {
     "mdtest_like": {"directory"},
     "dio_batch": {"path", "dio_alignment"},
     "mmap_read": {"file"},
+    "find_like": {"root", "newer", "results_dir"},
 }
 GENERIC_LOCATION_KEYS = {"path", "file", "directory", "dir", "test_file", "target"}
 # What the launch changes about the work: from `environment`.
@@ -138,6 +144,8 @@ class Doc:
         config = self.data.get("config")
         if not isinstance(config, dict):
             return self.config_hash
+        # The watchdog's limit ends a hung run; it does not change the work.
+        config = {k: v for k, v in config.items() if k not in NOT_WORKLOAD}
         text = json.dumps(set_parameters(config), sort_keys=True, separators=(",", ":"))
         return "config:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -149,7 +157,7 @@ class Doc:
         part of it."""
         config = self.data.get("config")
         config = dict(config) if isinstance(config, dict) else {"config_hash": self.config_hash}
-        for k in LOCATION_KEYS.get(self.tool, GENERIC_LOCATION_KEYS):
+        for k in (*LOCATION_KEYS.get(self.tool, GENERIC_LOCATION_KEYS), *NOT_WORKLOAD):
             config.pop(k, None)
         out = flatten(set_parameters(config))
         env = self.data.get("environment") or {}

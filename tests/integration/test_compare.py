@@ -284,6 +284,24 @@ class Gate(unittest.TestCase):
                 self.assertIn(message, r.stderr)
 
 
+class WorkloadIdentity(unittest.TestCase):
+    """--io-timeout (config io_timeout_s, in every document since the I/O
+    watchdog) guards a run and does not change its work: documents from
+    before it, or with another limit, match the same configuration; any
+    other set parameter still tells configurations apart."""
+
+    def test_io_timeout_is_not_part_of_the_workload(self):
+        from pfsbench_results.documents import Doc
+        base = {"tool": "ior_like", "config": {"block_bytes": 4096, "transfer_bytes": 4096}}
+        older = Doc("a", base)
+        newer = Doc("b", {**base, "config": {**base["config"], "io_timeout_s": 600}})
+        other_limit = Doc("c", {**base, "config": {**base["config"], "io_timeout_s": 30}})
+        bigger = Doc("d", {**base, "config": {**base["config"], "block_bytes": 8192, "io_timeout_s": 600}})
+        self.assertEqual(older.config_key, newer.config_key)
+        self.assertEqual(newer.config_key, other_limit.config_key)
+        self.assertNotEqual(newer.config_key, bigger.config_key)
+
+
 class Stats(unittest.TestCase):
     """The statistics on inputs whose answer is exact."""
 
