@@ -28,9 +28,10 @@ class Install(unittest.TestCase):
             for rel in ("tools.conf", "results/schema/result.schema.json", "scripts/suites/quick.toml",
                         "scripts/suites/acceptance.toml", "scripts/suites/io500-like.toml",
                         "scripts/slurm/pfsbench.sbatch", "scripts/pfsbench_results/runner.py",
-                        "scripts/specs/desy-ior.toml", "scripts/pfsbench_results/accept.py"):
+                        "scripts/specs/desy-ior.toml", "scripts/pfsbench_results/accept.py",
+                        "scripts/pfsbench_results/io500.py", "scripts/pfsbench_results/io500_ini.py"):
                 self.assertTrue(os.path.exists(os.path.join(share, rel)), rel)
-            for link in ("suite", "compare", "accept", "report", "validate"):
+            for link in ("suite", "compare", "accept", "report", "io500", "validate"):
                 self.assertTrue(os.access(os.path.join(prefix, "bin", f"pfsbench-{link}"), os.X_OK), link)
             # From the prefix alone: no PFSBENCH_BIN_DIR, another working directory.
             env = {k: v for k, v in os.environ.items() if not k.startswith("PFSBENCH_")}
@@ -65,6 +66,13 @@ class Install(unittest.TestCase):
                                text=True, env=env, cwd=d)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertTrue(os.path.getsize(os.path.join(d, "r.html")) > 10000)
+            # IO500's driver from the prefix: its module loads, it prints the lines it would run.
+            with open(os.path.join(d, "io500.ini"), "w") as f:
+                f.write(f"[global]\ndatadir = {d}/io500-data\nresultdir = {d}/io500-results\n")
+            r = subprocess.run([os.path.join(bin_, "pfsbench-io500"), "io500.ini", "--dry-run"], capture_output=True,
+                               text=True, env=env, cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("[RESULT]       ior-easy-write", r.stdout)
             # The shipped suites are found too (quick is checked against the installed tools' --help).
             r = subprocess.run([os.path.join(bin_, "pfsbench-suite"), "quick", "--target", "/nonexistent"],
                                capture_output=True, text=True, env=env, cwd=d)
