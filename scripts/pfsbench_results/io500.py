@@ -1,5 +1,5 @@
 """IO500 with pfsbench: IO500's ini, its phases in its order with the lines
-it builds, run through ior_like, mdtest_like and find_like, and its
+it builds, run through pfsbench's tools (ior, mdtest and find), and its
 result.txt, result_summary.txt and score.
 
 What is IO500's here, read from IO500/io500 (src/main.c, src/phase_*.c,
@@ -619,7 +619,7 @@ class Io500Run:
         rec["finished_at"] = runner.now_iso()
         rec["duration_s"] = round(wall, 3)
         rec["exit_code"] = rc
-        runner.Driver.record_document(None, rec, doc_path, rc)
+        runner.record_document(rec, doc_path, rc)
         doc = None
         if rec.get("document"):
             with open(doc_path) as f:

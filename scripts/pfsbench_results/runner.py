@@ -185,6 +185,30 @@ def check_target(target, need_bytes, work_dir=None):
                          f"(its largest run at these ranks); free space, or use fewer ranks or a smaller suite")
 
 
+def record_document(rec, doc_path, rc):
+    """Fills a run's manifest record from its document (status, config_hash,
+    hosts, schema errors); a missing or unreadable document is a failed run.
+    Shared by the suite driver and scripts/io500."""
+    status = EXIT_STATUS.get(rc, "failed")
+    try:
+        doc = documents.load_document(doc_path)
+    except UsageError as e:
+        rec["status"] = "failed" if status == "ok" else status
+        rec["document"] = None
+        rec["schema_errors"] = [f"no document: {e}"]
+        return
+    rec["config_hash"] = doc.config_hash
+    # Where it ran: the nodes the tool saw (its environment's hosts).
+    env = doc.data.get("environment") or {}
+    rec["hosts"] = env.get("hosts")
+    rec["schema_errors"] = schema.errors_of(doc.data, schema.validator())[:20]
+    # The document knows best (mpirun exits 1 for a SIGTERM it forwarded).
+    status = doc.status or status
+    if status == "ok" and (rc != 0 or rec["schema_errors"]):
+        status = "failed"
+    rec["status"] = status
+
+
 class Driver:
     def __init__(self, suite, opts):
         self.suite, self.opts = suite, opts
@@ -301,28 +325,12 @@ class Driver:
         self.record_document(rec, doc_path, rc)
 
     def record_document(self, rec, doc_path, rc):
-        status = EXIT_STATUS.get(rc, "failed")
-        try:
-            doc = documents.load_document(doc_path)
-        except UsageError as e:
-            rec["status"] = "failed" if status == "ok" else status
-            rec["document"] = None
-            rec["schema_errors"] = [f"no document: {e}"]
-            return
-        rec["config_hash"] = doc.config_hash
-        # Where it ran: the nodes the tool saw (its environment's hosts).
-        env = doc.data.get("environment") or {}
-        rec["hosts"] = env.get("hosts")
+        record_document(rec, doc_path, rc)
+        # Where the suite ran: the union of the nodes its tools saw.
         nodes = self.manifest.setdefault("nodes", {"slurm_nodelist": None, "slurm_nodes": None, "hosts": []})
-        for h in rec["hosts"] or []:
+        for h in rec.get("hosts") or []:
             if h not in nodes["hosts"]:
                 nodes["hosts"].append(h)
-        rec["schema_errors"] = schema.errors_of(doc.data, schema.validator())[:20]
-        # The document knows best (mpirun exits 1 for a SIGTERM it forwarded).
-        status = doc.status or status
-        if status == "ok" and (rc != 0 or rec["schema_errors"]):
-            status = "failed"
-        rec["status"] = status
 
     # --- the suite ----------------------------------------------------------
     def run(self, old_manifest=None):
