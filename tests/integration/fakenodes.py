@@ -35,6 +35,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AGENT = os.path.join(HERE, "fake_node_agent")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "scripts"))
+from pfsbench_results import project  # noqa: E402  tools.conf's mpirun flags
 
 
 class FakeNodesUnavailable(Exception):
@@ -122,13 +124,11 @@ class FakeNodes:
         names = self.names[:nodes] if nodes else self.names
         per_node = per_node or self.ranks_per_node
         np = np if np is not None else len(names) * per_node
-        cmd = ["mpirun", "--oversubscribe", "--bind-to", "none",
+        cmd = ["mpirun", *project.mpirun_flags(),  # tools.conf's, with the root ones as root
                "--host", ",".join(f"{n}:{per_node}" for n in names),
                "--mca", "plm_rsh_agent", AGENT,
                "--mca", "btl", "self,vader,tcp",
                "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"]
-        if os.geteuid() == 0:
-            cmd.append("--allow-run-as-root")
         if map_by:
             cmd += ["--map-by", map_by]
         return cmd + ["-n", str(np)]

@@ -276,7 +276,7 @@ class SrunRuns(unittest.TestCase):
             os.mkdir(target)
             env = dict(self.slurm.env(), PFSBENCH_HOME=pfsb.ROOT, PFSBENCH_RESULTS=os.path.join(d, "runs"))
             # This class holds an allocation on the only node, so the template's
-            # --exclusive would wait for it forever (sbatch's --oversubscribe
+            # --exclusive would wait for it forever (sbatch's oversubscribe option
             # does not override it): a copy without that line is submitted
             # (test_slurm_multinode.py submits the template as it is).
             with open(sbatch) as f:
