@@ -30,25 +30,36 @@ def readme_commands():
     continuation lines joined, comment lines dropped."""
     with open(README) as f:
         lines = f.read().split("\n")
-    cmds, fence, i = [], False, 0
+    # An indented block starts after a blank line (Markdown's rule), so the
+    # 4-space continuation lines of a nested list item are prose, not code.
+    cmds, fence, block, i = [], False, False, 0
     while i < len(lines):
         line = lines[i]
+        prev = lines[i - 1] if i else ""
+        if not fence and not line.startswith("    ") and line.strip():
+            block = False
+        if not fence and line.startswith("    ") and not prev.strip():
+            block = True
         if line.startswith("```"):
             fence = not fence
-        elif (fence or line.startswith("    ")) and line.strip() and not line.strip().startswith("#"):
-            prev = lines[i - 1] if i else ""
-            if fence or not prev.strip() or prev.startswith("    "):
-                cmd = line.strip()
-                while cmd.endswith("\\"):
-                    i += 1
-                    cmd = cmd[:-1].rstrip() + " " + lines[i].strip()
-                cmds.append(re.sub(r"\s+#.*$", "", cmd))  # a trailing comment
+        elif (fence or block) and line.strip() and not line.strip().startswith("#"):
+            cmd = line.strip()
+            while cmd.endswith("\\"):
+                i += 1
+                cmd = cmd[:-1].rstrip() + " " + lines[i].strip()
+            cmds.append(re.sub(r"\s+#.*$", "", cmd))  # a trailing comment
         i += 1
     return cmds
 
 
 # The lines that do not run here, and why.
 SKIPPED = {
+    "scripts/io500 config.ini --np 64": "needs a site's IO500 ini; integration.io500_script runs scripts/io500 "
+                                        "end to end on a tiny ini at np 2",
+    "scripts/io500 config.ini --dry-run": "needs a site's IO500 ini; integration.io500_script checks the "
+                                          "dry-run lines against IO500's own",
+    "mpirun -np 16 build/bin/find_like $DATA -newer $RES/timestampfile -size 3901c -name '*01*' -C -q 10000 "
+    "--json find.json": "needs an IO500 data tree; integration.find_like runs IO500's find line on a generated tree",
     "scripts/run": "installs packages with apt-get and builds Release into build/ (the tree under test)",
     "scripts/test": "runs this whole test suite through ctest (it would run itself)",
     "sbatch -N 4 --ntasks-per-node 32 -t 2:00:00 scripts/slurm/pfsbench.sbatch acceptance /gpfs/fs1/bench":
@@ -210,7 +221,10 @@ def run_suite_lines(self, _cmd):
                 argv[argv.index(opt) + 1] = "true"
         if "--repeat" in argv:
             argv[argv.index("--repeat") + 1] = "2"
-        argv += ["--out", out]
+        if "--out" in argv:  # the line's own results directory, under the test's
+            out = argv[argv.index("--out") + 1] = os.path.join(self.tmp, argv[argv.index("--out") + 1])
+        else:
+            argv += ["--out", out]
         r = subprocess.run([sys.executable, os.path.join(SCRIPTS, "suite")] + argv[1:], capture_output=True,
                            text=True, timeout=900)
         self.assertEqual(r.returncode, 0, f"{argv}\n{r.stdout}\n{r.stderr}")
@@ -221,14 +235,25 @@ def run_suite_lines(self, _cmd):
                 pfsb.assert_valid(self, doc)
 
     suite_lines = [c for c in self.cmds if c.startswith("scripts/suite ")]
-    self.assertEqual(len(suite_lines), 2)
-    plain, ab = (suite_lines[0], suite_lines[1]) if "--ab" in suite_lines[1] else (suite_lines[1], suite_lines[0])
-    for name in ("before", "after", "ext4", "xfs", "gpfs"):
-        suite(plain, os.path.join(runs, name))
-    suite(ab, os.path.join(runs, "20261128T210000Z-quick"))
+    plain = [c for c in suite_lines if "--ab" not in c]
+    ab = [c for c in suite_lines if "--ab" in c]
+    self.assertTrue(plain and ab, suite_lines)
+    # The first plain line without --out stands in for the results
+    # directories that the other lines read (before, after, xfs, ...).
+    default = next(c for c in plain if "--out" not in c)
+    for name in ("before", "after", "xfs", "gpfs", "baseline", "candidate", "acceptance"):
+        suite(default, os.path.join(runs, name))
+    for cmd in plain:
+        if "--out" in cmd:
+            suite(cmd, None)
+    for cmd in ab:
+        suite(cmd, os.path.join(runs, "20261128T210000Z-quick"))
     for cmd in self.cmds:
-        if cmd.startswith("scripts/compare ") or cmd.startswith("scripts/report "):
+        if cmd.startswith(("scripts/compare ", "scripts/report ", "scripts/accept ")):
             argv = [a if not a.startswith("results/runs/") else os.path.join(self.tmp, a) for a in shlex.split(cmd)]
+            if ">" in argv:  # a shell redirection: the output goes to that file
+                argv = argv[:argv.index(">")]
+            argv[1:] = [os.path.join(pfsb.ROOT, a) if a.startswith("scripts/") else a for a in argv[1:]]
             if "-o" in argv:
                 argv[argv.index("-o") + 1] = os.path.join(self.tmp, argv[argv.index("-o") + 1])
             r = subprocess.run([sys.executable, os.path.join(SCRIPTS, argv[0].split("/")[1])] + argv[1:],
@@ -264,12 +289,12 @@ def _register():
         RUNNERS[c] = run_tool_line({"-n": "50", "-W": "1"})
     for c in find("mpirun -np 4 build/bin/dio_batch"):
         RUNNERS[c] = run_tool_line({"--size": "1m"})
-    for c in find("mpirun --bind-to none -np 8 build/bin/mmap_read"):
+    for c in [c for c in cmds if c.startswith("mpirun ") and " -np 8 build/bin/mmap_read" in c]:
         RUNNERS[c] = run_tool_line({"--size": "4m", "--threads": "1,2"})
     first_suite = find("scripts/suite ")[:1]
     for c in first_suite:
         RUNNERS[c] = run_suite_lines
-    for c in find("scripts/suite ")[1:] + find("scripts/compare ") + find("scripts/report "):
+    for c in find("scripts/suite ")[1:] + find("scripts/compare ") + find("scripts/report ") + find("scripts/accept "):
         RUNNERS[c] = lambda self, cmd: None  # run by run_suite_lines, in order
 
 
