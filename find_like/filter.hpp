@@ -49,8 +49,6 @@ char type_of_mode(mode_t mode) noexcept;
 /// The -type letter of a readdir d_type, 0 when unknown (DT_UNKNOWN).
 char type_of_dtype(unsigned char d_type) noexcept;
 
-/// True when `name` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool is_utf8(std::string_view name) noexcept;
 /// `name` with every byte outside printable ASCII written as \xNN.
 std::string escape_name(std::string_view name);
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "pfsbench/error.hpp"
+#include "pfsbench/json_bytes.hpp"
 #include "pfsbench/timing.hpp"
 
 namespace pfsbench::find_like {
@@ -339,7 +340,7 @@ void Walker::test_chunk(const WorkItem& item) {
     ++c_.scanned;
     ++c_.dirents;
     const char* name = e.name.c_str();
-    if (!is_utf8(e.name)) {
+    if (!is_valid_utf8(e.name)) {
       ++c_.non_utf8;
       if (ex_.non_utf8.size() < kExamples) ex_.non_utf8.push_back(escape_name(join(item.path, name)));
     }

@@ -75,17 +75,6 @@ TEST(FindStat, SizeAndPfindsNewer) {
   EXPECT_FALSE(Filter{}.needs_stat());
 }
 
-TEST(Names, Utf8Validity) {
-  EXPECT_TRUE(is_utf8("plain"));
-  EXPECT_TRUE(is_utf8("caf\xc3\xa9"));
-  EXPECT_TRUE(is_utf8("\xf0\x9f\x98\x80"));
-  EXPECT_FALSE(is_utf8("bad\xff"));
-  EXPECT_FALSE(is_utf8("\xc3"));          // truncated
-  EXPECT_FALSE(is_utf8("\xc0\xaf"));      // overlong '/'
-  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));  // surrogate
-  EXPECT_EQ(escape_name("a\xff" "b\n"), "a\\xffb\\x0a");
-}
-
 TEST(Args, FindWordsBecomeLongOptions) {
   const std::vector<std::string> in = {"/d", "-newer", "/t", "-size", "3901c", "-name", "*01*", "-C", "-q", "10"};
   const std::vector<std::string> want = {"/d", "--newer", "/t", "--size", "3901c", "--name", "*01*", "-C", "-q", "10"};
