@@ -39,6 +39,9 @@ void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& t
   app.add_flag("--local-target", opts.local_target,
                "The target is meant to be node-local: skip the check, made before any I/O on more than one node, "
                "that every node sees the same target directory");
+  app.add_flag("!--no-node-watch", opts.node_watch,
+               "On more than one node, rank 0 keeps one TCP connection to the first rank of every other node, so "
+               "that a node lost mid-run is named in the document; this turns that off");
   app.set_version_flag("--version", fmt::format("{} (pfsbench) {} git {}", tool_name, kVersion, kGitRevision));
 }
 

@@ -64,6 +64,28 @@ std::vector<int> ranks_on_nodes(const std::vector<int>& node_of_rank, int node_c
   return count;
 }
 
+std::vector<std::string> node_rank_ranges(const std::vector<int>& node_of_rank, std::size_t node_count) {
+  std::vector<std::string> ranges(node_count);
+  std::vector<int> last(node_count, -2), first(node_count, -2);
+  auto close = [&](std::size_t n) {
+    if (first[n] < 0) return;
+    if (!ranges[n].empty()) ranges[n] += ',';
+    ranges[n] += first[n] == last[n] ? fmt::format("{}", first[n]) : fmt::format("{}-{}", first[n], last[n]);
+  };
+  for (std::size_t r = 0; r < node_of_rank.size(); ++r) {
+    const auto n = static_cast<std::size_t>(node_of_rank[r]);
+    if (n >= node_count) continue;
+    if (last[n] == static_cast<int>(r) - 1 && first[n] >= 0) {
+      last[n] = static_cast<int>(r);
+      continue;
+    }
+    close(n);
+    first[n] = last[n] = static_cast<int>(r);
+  }
+  for (std::size_t n = 0; n < node_count; ++n) close(n);
+  return ranges;
+}
+
 std::string placement_text(const std::vector<int>& node_of_rank, const std::vector<std::string>& hosts,
                            std::size_t max_nodes) {
   const int nodes = static_cast<int>(hosts.size());
@@ -72,25 +94,7 @@ std::string placement_text(const std::vector<int>& node_of_rank, const std::vect
   std::string text = fmt::format("{} rank{} on {} node{}", node_of_rank.size(), node_of_rank.size() == 1 ? "" : "s",
                                  nodes, nodes == 1 ? "" : "s");
   if (nodes > 1) text += uniform ? fmt::format(", {} per node", count.front()) : ", not the same number per node";
-  // Each node's ranks as ranges of consecutive ranks.
-  std::vector<std::string> ranges(hosts.size());
-  std::vector<int> last(hosts.size(), -2), first(hosts.size(), -2);
-  auto close = [&](std::size_t n) {
-    if (first[n] < 0) return;
-    if (!ranges[n].empty()) ranges[n] += ',';
-    ranges[n] += first[n] == last[n] ? fmt::format("{}", first[n]) : fmt::format("{}-{}", first[n], last[n]);
-  };
-  for (std::size_t r = 0; r < node_of_rank.size(); ++r) {
-    const auto n = static_cast<std::size_t>(node_of_rank[r]);
-    if (n >= hosts.size()) continue;
-    if (last[n] == static_cast<int>(r) - 1 && first[n] >= 0) {
-      last[n] = static_cast<int>(r);
-      continue;
-    }
-    close(n);
-    first[n] = last[n] = static_cast<int>(r);
-  }
-  for (std::size_t n = 0; n < hosts.size(); ++n) close(n);
+  const auto ranges = node_rank_ranges(node_of_rank, hosts.size());
   text += ':';
   for (std::size_t n = 0; n < hosts.size() && n < max_nodes; ++n)
     text += fmt::format("{} {} {}", n == 0 ? "" : ",", hosts[n], ranges[n]);

@@ -2,11 +2,16 @@
 
 #include <atomic>
 
+#include "pfsbench/node_watch.hpp"
+
 namespace pfsbench {
 namespace {
 std::atomic<int> g_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free);
-extern "C" void on_signal(int sig) { g_signal.store(sig, std::memory_order_relaxed); }
+extern "C" void on_signal(int sig) {
+  g_signal.store(sig, std::memory_order_relaxed);
+  node_watch_say('T');  // a node's watcher: taken down on purpose, not lost
+}
 }  // namespace
 
 void install_signal_handlers() {

@@ -7,11 +7,14 @@
 #include <atomic>
 #include <ctime>
 #include <memory>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "pfsbench/environment.hpp"
+#include "pfsbench/node_watch.hpp"
 #include "pfsbench/report.hpp"
 #include "pfsbench/result_json.hpp"
 #include "pfsbench/shared_target.hpp"
@@ -38,19 +41,27 @@ void RunContext::check_interrupt(ExitCode& code, std::string& message) const {
 
 void RunContext::add_phase(Phase phase) {
   if (!comm.is_root()) return;
-  result.phases.push_back(std::move(phase));
+  {
+    const std::lock_guard lock(*result_mutex);
+    result.phases.push_back(std::move(phase));
+  }
   checkpoint();
 }
 
 void RunContext::warn(const std::string& message) {
   if (!comm.is_root()) return;
+  const std::lock_guard lock(*result_mutex);
   if (std::find(result.warnings.begin(), result.warnings.end(), message) == result.warnings.end())
     result.warnings.push_back(message);
 }
 
 void RunContext::checkpoint() {
   if (!comm.is_root() || common.json_path.empty() || common.json_path == "-") return;
-  RunResult snapshot = result;
+  RunResult snapshot;
+  {
+    const std::lock_guard lock(*result_mutex);
+    snapshot = result;
+  }
   snapshot.status = ExitCode::kInterrupted;
   snapshot.finished_at = iso8601_now();
   snapshot.warnings.push_back(
@@ -75,9 +86,13 @@ namespace {
 // `message`; the job is about to be aborted. Runs on rank 0's main thread
 // (a report from a stuck rank) or on its watchdog thread while the main
 // thread is stuck (so nothing changes ctx.result meanwhile).
-void write_failed(const RunContext& ctx, const std::string& message) {
+void write_failed(RunContext& ctx, const std::string& message) {
   if (!ctx.comm.is_root() || ctx.common.json_path.empty() || ctx.common.json_path == "-") return;
-  RunResult r = ctx.result;
+  RunResult r;
+  {
+    const std::lock_guard lock(*ctx.result_mutex);
+    r = ctx.result;
+  }
   r.status = ExitCode::kRuntime;
   r.finished_at = iso8601_now();
   r.errors.push_back({message, "runtime"});
@@ -324,6 +339,77 @@ class WatchdogScope {
   std::optional<IoWatchdog> dog_;
 };
 
+// Rank 0's watch thread, once: the nodes whose watcher went without a word.
+std::string lost_nodes_message(const RunContext& ctx, const std::vector<LostPeer>& lost) {
+  const auto ranges = node_rank_ranges(ctx.layout.node_of_rank, ctx.layout.hosts.size());
+  std::vector<std::string> parts;
+  for (const auto& p : lost) {
+    if (p.id >= ctx.layout.hosts.size()) continue;
+    parts.push_back(fmt::format("node {} (ranks {}): its first rank {} {:.1f} s into the run", ctx.layout.hosts[p.id],
+                                ranges[p.id], p.how, p.after_s));
+  }
+  return fmt::format(
+      "lost {} before the run finished: {}; the process was killed or crashed, or the node went down or was cut off "
+      "from rank 0's node; the job is ended, and the phases finished before are kept; see the launcher's and the "
+      "node's logs (dmesg, the OOM killer, slurmd)",
+      parts.size() == 1 ? "a node" : fmt::format("{} nodes", parts.size()), fmt::join(parts, "; "));
+}
+
+// COLLECTIVE. On more than one node, rank 0 watches the first rank of every
+// other node over TCP (node_watch.hpp) for as long as the scope lives.
+class NodeWatchScope {
+ public:
+  NodeWatchScope(RunContext& ctx, const std::string& tool) {
+    const NodeLayout& layout = ctx.layout;
+    if (layout.node_count < 2 || !ctx.common.node_watch) return;
+    std::string where;  // rank 0: "PORT ADDR ADDR ...", "" when it cannot listen
+    if (ctx.comm.is_root()) {
+      try {
+        server_.emplace(ctx.result.run_id);
+        server_->start([&ctx, tool](const std::vector<LostPeer>& lost) {
+          const std::string message = lost_nodes_message(ctx, lost);
+          std::fprintf(stderr, "%s\n", usage_line(tool, message).c_str());
+          std::fflush(stderr);
+          write_failed(ctx, message);
+          MpiSession::abort(static_cast<int>(ExitCode::kRuntime));
+        });
+        where = fmt::format("{} {}", server_->port(), fmt::join(local_ipv4_addresses(), " "));
+      } catch (const Error& e) {
+        std::cerr << usage_line(tool, fmt::format("{}; a lost node will not be named", e.what())) << std::endl;
+        server_.reset();
+      }
+    }
+    ctx.comm.bcast(where);
+    const int root_node = layout.node_of_rank.empty() ? 0 : layout.node_of_rank.front();
+    const bool watcher = layout.local_rank == 0 && layout.node_index != root_node;
+    std::uint64_t unwatched = 0;
+    if (!where.empty() && watcher) {
+      std::istringstream in(where);
+      unsigned port = 0;
+      in >> port;
+      std::vector<std::string> addresses{std::istream_iterator<std::string>(in), {}};
+      client_.emplace(addresses, static_cast<std::uint16_t>(port), ctx.result.run_id,
+                      static_cast<std::uint32_t>(layout.node_index));
+      if (client_->connected()) client_->publish(); else unwatched = 1;
+    }
+    const auto all = ctx.comm.gather(unwatched);
+    if (ctx.comm.is_root() && !where.empty()) {
+      std::vector<std::string> hosts;
+      for (std::size_t r = 0; r < all.size(); ++r)
+        if (all[r] != 0) hosts.push_back(layout.hosts[static_cast<std::size_t>(layout.node_of_rank[r])]);
+      if (!hosts.empty())
+        std::cerr << usage_line(tool, fmt::format("node watch: {} cannot open a TCP connection to rank 0's node; a "
+                                                  "lost node will not be named (use --no-node-watch to skip)",
+                                                  fmt::join(hosts, ", ")))
+                  << std::endl;
+    }
+  }
+
+ private:
+  std::optional<NodeWatchServer> server_;
+  std::optional<NodeWatchClient> client_;
+};
+
 }  // namespace
 
 int tool_main(Tool& tool, int argc, char** argv) {
@@ -354,6 +440,7 @@ int tool_main(Tool& tool, int argc, char** argv) {
   ExitCode code = ExitCode::kOk;
   {
     const WatchdogScope watchdog(ctx, name);  // COLLECTIVE (its report channel)
+    const NodeWatchScope node_watch(ctx, name);  // COLLECTIVE
     code = run_agreed(tool, ctx);
   }
   if (code == ExitCode::kOk && ctx.result.verification.status() == "failed") code = ExitCode::kVerify;

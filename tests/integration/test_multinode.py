@@ -18,8 +18,11 @@ mdtest_like -N moves stat/read/remove to another node (and warns when it
 does not); mmap_read's readers and page cache per node; dio_batch reads the
 device counters once per machine (fake nodes share one kernel); a target
 that one node sees as a different (private) directory is refused with
-exit 2 naming the node, unless --local-target; a node killed mid-run ends
-the job within 30 s and leaves a valid document with the finished phases.
+exit 2 naming the node, unless --local-target; a node killed mid-run (its
+daemon and ranks, or its ranks only) ends the job within 30 s and leaves a
+valid document that names the node and its ranks and keeps the finished
+phases (node_watch.hpp), and --no-node-watch leaves the plain checkpoint;
+finished runs on four nodes name no lost node.
 """
 import json
 import os
@@ -30,6 +33,7 @@ import time
 import unittest
 
 import pfsb
+import fakenodes
 from fakenodes import FakeNodes, FakeNodesUnavailable
 
 KiB = 1024
@@ -244,11 +248,10 @@ class FakeNodeRuns(unittest.TestCase):
             self.assertEqual([p["name"] for p in r.doc["phases"]], ["write", "read"])
 
     # --- node failure ----------------------------------------------------------------
-    def test_a_node_killed_mid_run_ends_the_job(self):
-        """fnode2's daemon and ranks are killed (SIGKILL) after two phases: the
-        job ends within 30 s (mpirun notices the lost daemon), nothing of the
-        fake node stays behind, and the document on disk is valid, says the
-        run did not finish, and keeps the finished phases."""
+    def kill_mid_run(self, kill):
+        """Starts ior_like on fnode1 and fnode2 (ranks 0-1, 2-3), calls
+        `kill` after two finished phases, and returns (document, stderr)
+        once the job ended, which it must within 30 s."""
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:
             doc_path = os.path.join(d, "r.json")
             proc = self.nodes.start([pfsb.tool_path("ior_like"), "-w", "-r", "-i", "100000", "-b", "1m", "-t",
@@ -256,8 +259,7 @@ class FakeNodeRuns(unittest.TestCase):
             try:
                 self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120),
                                 "no checkpoint document appeared")
-                killed = self.nodes.kill_node("fnode2")
-                self.assertTrue(killed)
+                kill()
                 try:
                     _, err = proc.communicate(timeout=30)
                 except subprocess.TimeoutExpired:
@@ -269,10 +271,72 @@ class FakeNodeRuns(unittest.TestCase):
                 self.assertEqual(self.nodes.cleanup(), [], "fake-node processes were left behind")
             with open(doc_path) as f:
                 doc = json.load(f)
-            pfsb.assert_valid(self, doc)
-            self.assertIn(doc["status"], ("interrupted", "failed"))
-            self.assertGreaterEqual(len(doc["phases"]), 2)
-            self.assertEqual(doc["environment"]["hosts"], ["fnode1", "fnode2"])
+        pfsb.assert_valid(self, doc)
+        self.assertGreaterEqual(len(doc["phases"]), 2, "the finished phases are kept")
+        self.assertEqual(doc["environment"]["hosts"], ["fnode1", "fnode2"])
+        return doc, err
+
+    def assert_names_lost_node(self, doc, err, how):
+        self.assertEqual(doc["status"], "failed")
+        lost = [e["message"] for e in doc["errors"] if e["message"].startswith("lost a node")]
+        self.assertEqual(len(lost), 1, doc["errors"])
+        self.assertIn("node fnode2 (ranks 2-3)", lost[0])
+        self.assertIn(how, lost[0])
+        self.assertNotIn("fnode1 (", lost[0])
+        self.assertIn("lost a node before the run finished: node fnode2 (ranks 2-3)", err)
+
+    def test_a_node_killed_mid_run_is_named_in_the_document(self):
+        """fnode2's daemon and ranks are killed (SIGKILL), as in a node crash,
+        after two phases: the job ends within 30 s, nothing of the fake node
+        stays behind, and the document on disk is valid, says failed, names
+        fnode2 and its ranks, and keeps the finished phases."""
+        doc, err = self.kill_mid_run(lambda: self.assertTrue(self.nodes.kill_node("fnode2")))
+        self.assert_names_lost_node(doc, err, "closed its connection")
+
+    def test_all_ranks_of_a_node_killed_mid_run_are_named(self):
+        """Only the ranks of fnode2 are killed (its daemon lives on, as when
+        the OOM killer takes the processes): the same outcome."""
+        def kill_ranks():
+            ranks = [p for p in self.nodes.node_pids("fnode2") if "ior_like" in (fakenodes._read_cmdline(p) or "")]
+            self.assertEqual(len(ranks), 2, "fnode2 holds two ranks")
+            for pid in ranks:
+                os.kill(pid, signal.SIGKILL)
+        doc, err = self.kill_mid_run(kill_ranks)
+        self.assert_names_lost_node(doc, err, "closed its connection")
+
+    def test_without_node_watch_the_checkpoint_stays(self):
+        """--no-node-watch: nothing is named, the last checkpoint is the
+        document (status interrupted), as before the watch existed. Also shows
+        that the named node above comes from the watch, not from elsewhere."""
+        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
+            doc_path = os.path.join(d, "r.json")
+            proc = self.nodes.start([pfsb.tool_path("ior_like"), "-w", "-r", "-i", "100000", "-b", "1m", "-t",
+                                     "256k", "-o", os.path.join(d, "f"), "--quiet", "--no-node-watch", "--json",
+                                     doc_path], nodes=2)
+            try:
+                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120))
+                self.nodes.kill_node("fnode2")
+                proc.communicate(timeout=30)
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                self.nodes.cleanup()
+            with open(doc_path) as f:
+                doc = json.load(f)
+        self.assertEqual(doc["status"], "interrupted")
+        self.assertFalse([e for e in doc["errors"] if "lost" in e["message"]])
+
+    def test_a_finished_multinode_run_names_no_lost_node(self):
+        """The watchers say goodbye at the end: many short runs on two nodes
+        end ok, with no loss reported (a race between a watcher's last byte
+        and rank 0's end would show here)."""
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            for i in range(5):
+                r = self.run_tool("mdtest_like", ["-n", "2", "-F", "-d", os.path.join(d, f"md{i}")],
+                                  os.path.join(d, f"r{i}.json"), nodes=4)
+                self.assertEqual(r.returncode, 0, r)
+                self.assertNotIn("lost", r.stderr)
+                self.assertEqual(r.doc["status"], "ok")
 
 
 class OneNode(unittest.TestCase):

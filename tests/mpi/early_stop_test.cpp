@@ -94,8 +94,9 @@ TEST_F(EarlyStopTest, ALateFailureIsRelayedWhileRank0WaitsAndNeverLeaksIntoTheNe
     throw IoError("write", "/pfs/f", EIO, victim, 0, 4096);
   }),
                CollectiveError);
-  if (comm.rank() != 0 && comm.rank() != victim)
+  if (comm.rank() != 0 && comm.rank() != victim) {
     EXPECT_LT(iterations, kCap) << "rank " << comm.rank() << " was not stopped: rank 0 did not relay from its wait";
+  }
   // The next step is clean: nobody is told to stop, whatever arrived late.
   long next = 0;
   ctx.step([&] {

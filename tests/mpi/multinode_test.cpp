@@ -55,8 +55,12 @@ TEST(MultiNode, OneDeviceReaderPerKernel) {
   const KernelLeaders k = kernel_leaders(comm, l);
   EXPECT_EQ(k.nodes, l.node_count);
   // Only node leaders are chosen; one per distinct boot id.
-  if (k.mine) EXPECT_EQ(l.local_rank, 0);
-  const std::vector<std::string> ids = comm.gather(std::string(k.mine ? "1" : "0") + kernel_boot_id());
+  if (k.mine) {
+    EXPECT_EQ(l.local_rank, 0);
+  }
+  std::string mine = kernel_boot_id();
+  mine.insert(mine.begin(), k.mine ? '1' : '0');
+  const std::vector<std::string> ids = comm.gather(mine);
   if (comm.is_root()) {
     std::set<std::string> kernels, chosen_kernels;
     int chosen = 0;

@@ -23,6 +23,7 @@ struct CommonOptions {
   std::vector<std::string> tags;       ///< "key=value", repeatable
   bool quiet = false;
   bool local_target = false;           ///< --local-target: nodes need not share the target
+  bool node_watch = true;              ///< off with --no-node-watch (see node_watch.hpp)
   /// Set by a tool whose own output format goes to stdout (ior_like's -O
   /// summaryFormat=JSON without summaryFile): the human text then goes to
   /// stderr, as with --json -.

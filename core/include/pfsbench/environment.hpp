@@ -29,6 +29,9 @@ std::vector<std::pair<int, int>> rank_node_runs(const std::vector<int>& node_of_
 /// How many ranks each node holds, in node order. Pure.
 std::vector<int> ranks_on_nodes(const std::vector<int>& node_of_rank, int node_count);
 
+/// Each node's ranks as ranges of consecutive ranks ("0-1,4"). Pure.
+std::vector<std::string> node_rank_ranges(const std::vector<int>& node_of_rank, std::size_t node_count);
+
 /// The console's placement line: "4 ranks on 2 nodes, 2 per node: fnode1
 /// 0-1, fnode2 2-3" (each node with its ranks as ranges; nodes past
 /// `max_nodes` are counted, not listed). Pure.

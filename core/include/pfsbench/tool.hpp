@@ -13,6 +13,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,11 @@ class RunContext {
   /// (not for a stuck system call, whose filesystem would hang it too):
   /// removes what this rank created, by local calls only.
   std::function<void()> on_collective_stuck;
+
+  /// Held while rank 0's main thread changes the phases or warnings, and
+  /// while another thread (the watchdog's, the node watch's) copies the
+  /// result to write it as failed.
+  std::unique_ptr<std::mutex> result_mutex = std::make_unique<std::mutex>();
 
  private:
   std::string fmt_rank_message(const std::string& what) const;
