@@ -338,7 +338,23 @@ def check_gib(self, work, _r):
         self.assertEqual(json.load(f)["config"]["block_size_bytes"], 2 ** 30)
 
 
-CHECKS = {"seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
+def check_io500(self, work, _r):
+    """The tiny IO500 run: a score from every scored phase, INVALID (a 1 s
+    stonewall), and each phase's document beside result.txt follows the schema."""
+    res = os.path.join(work, "io500-results", "readme")
+    with open(os.path.join(res, "result_summary.txt")) as f:
+        summary = f.read()
+    m = re.search(r"^\[SCORE \] Bandwidth (\S+) GiB/s : IOPS (\S+) kiops : TOTAL (\S+) \[INVALID\]$", summary, re.M)
+    self.assertTrue(m, summary)
+    self.assertTrue(all(float(v) > 0 for v in m.groups()), summary)
+    phases = [p for p in glob.glob(os.path.join(res, "*.json")) if os.path.basename(p) != "manifest.json"]
+    self.assertGreaterEqual(len(phases), 12)
+    for p in phases:
+        with open(p) as f:
+            pfsb.assert_valid(self, json.load(f))
+
+
+CHECKS = {"io500": check_io500, "seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
 
 
 if __name__ == "__main__":
