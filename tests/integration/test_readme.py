@@ -354,7 +354,16 @@ def check_io500(self, work, _r):
             pfsb.assert_valid(self, json.load(f))
 
 
-CHECKS = {"io500": check_io500, "seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
+def check_slurm(self, work, _r):
+    """The step ran on both fake nodes, and Slurm was stopped (its state removed)."""
+    with open(os.path.join(work, "md.json")) as f:
+        env = json.load(f)["environment"]
+    self.assertEqual(env["hosts"], ["fnode1", "fnode2"])
+    self.assertEqual(env["launcher"]["kind"], "srun")
+    self.assertFalse(os.path.exists(os.path.join(work, "slurm")), "slurm_local.py down ran (trap EXIT)")
+
+
+CHECKS = {"io500": check_io500, "slurm": check_slurm, "seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
 
 
 if __name__ == "__main__":
