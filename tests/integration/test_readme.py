@@ -363,7 +363,15 @@ def check_slurm(self, work, _r):
     self.assertFalse(os.path.exists(os.path.join(work, "slurm")), "slurm_local.py down ran (trap EXIT)")
 
 
-CHECKS = {"io500": check_io500, "slurm": check_slurm, "seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
+def check_accept(self, _work, r):
+    """One PASS or FAIL line per requirement of site-spec.toml, and exit 1
+    exactly when one failed (a loaded machine may miss the figures)."""
+    verdicts = re.findall(r"^  (PASS|FAIL)  (ior_like write|mdtest_like file_create) ", r.stdout, re.M)
+    self.assertEqual(sorted(v[1] for v in verdicts), ["ior_like write", "mdtest_like file_create"], r.stdout)
+    self.assertEqual(r.returncode == 1, any(v[0] == "FAIL" for v in verdicts), r.stdout)
+
+
+CHECKS = {"accept": check_accept, "io500": check_io500, "slurm": check_slurm, "seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
 
 
 if __name__ == "__main__":
