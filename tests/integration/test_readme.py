@@ -371,7 +371,21 @@ def check_accept(self, _work, r):
     self.assertEqual(r.returncode == 1, any(v[0] == "FAIL" for v in verdicts), r.stdout)
 
 
-CHECKS = {"accept": check_accept, "io500": check_io500, "slurm": check_slurm, "seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
+def check_report(self, work, _r):
+    """Both pages written, self-contained (every image inline, nothing
+    fetched), the A/B page with the spec's section."""
+    for name in ("filesystems.html", "ab.html"):
+        with open(os.path.join(work, name)) as f:
+            page = f.read()
+        srcs = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
+        self.assertTrue(srcs, name)
+        self.assertTrue(all(s.startswith("data:image/png;base64,") for s in srcs), name)
+        self.assertNotRegex(page, r'(src|href)="https?:', name)
+    with open(os.path.join(work, "ab.html")) as f:
+        self.assertIn("ior_like and mdtest_like on this machine", f.read(), "the spec's title in the page")
+
+
+CHECKS = {"accept": check_accept, "report": check_report, "io500": check_io500, "slurm": check_slurm, "seed": check_seed, "installed": check_installed, "verdicts": check_verdicts, "gib": check_gib}
 
 
 if __name__ == "__main__":
