@@ -10,7 +10,7 @@
 // The layout follows hpc/ior src/ior-output.c (read, not copied). Pure
 // formatting: nothing here measures or touches MPI.
 //
-// Where the figures come from (README, "IOR-compatible output"):
+// Where the figures come from (docs/ior_like.md, "IOR-compatible output"):
 //  bw       = the phase's bandwidth_bytes_per_s (all bytes / first open to
 //             last close, IOR's definition)
 //  IOPS     = details.io_ops_per_s: transfers / first..last transfer span,

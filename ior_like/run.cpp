@@ -546,7 +546,7 @@ class Runner {
     ctx_.add_phase(std::move(p));
   }
 
-  // Definitions (README, ior_like): the stonewall is where each rank's main
+  // Definitions (docs/ior_like.md, Stonewalling): the stonewall is where each rank's main
   // loop ended (the -D deadline, or its last transfer if it finished first).
   //  stonewall_duration_s = latest stonewall - earliest open start
   //  bytes_at_stonewall   = all ranks' bytes done at their stonewall

@@ -7,6 +7,7 @@ Modules:
   documents  loading documents and result directories (manifest.json)
   suites     suite files (TOML): parse and check before anything runs
   runner     running a suite: launch, manifest, A/B interleaving, resume
+  deps       the third-party packages: which is missing and how to install it
   stats      median, bootstrap intervals, Mann-Whitney U, Wilcoxon signed-rank
   compare    matching workloads, the run as the sample, paired and unpaired tests,
              verdicts and the gate

@@ -3,11 +3,11 @@
 import json
 import math
 
-from . import project
+from . import deps, project
 
 
 def load_validator(schema_path=project.SCHEMA):
-    import jsonschema
+    jsonschema = deps.require("jsonschema")
     with open(schema_path) as f:
         schema = json.load(f)
     jsonschema.Draft202012Validator.check_schema(schema)

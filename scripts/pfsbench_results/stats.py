@@ -8,6 +8,8 @@ import statistics
 
 import numpy as np
 
+from . import deps
+
 BOOTSTRAP_RESAMPLES = 4000
 CONFIDENCE = 0.95
 ALPHA = 0.05
@@ -66,6 +68,7 @@ def mann_whitney_p(base, new):
     or when every value is the same (no ranks to compare)."""
     if not base or not new or len(set(base) | set(new)) < 2:
         return None
+    deps.require("scipy")  # only the significance tests need scipy
     from scipy.stats import mannwhitneyu
     return float(mannwhitneyu(base, new, alternative="two-sided").pvalue)
 
@@ -78,6 +81,7 @@ def wilcoxon_p(base, new):
     d = [x for x in log_ratios(base, new) if x != 0]
     if not d:
         return None
+    deps.require("scipy")
     from scipy.stats import wilcoxon
     return float(wilcoxon(d, alternative="two-sided").pvalue)
 

@@ -134,7 +134,7 @@ class DioBatchUsage(unittest.TestCase):
 
     def test_unaligned_bs_writes_a_failed_document(self):
         """Found against the filesystem, so after the document's header: exit 2
-        with a `failed` document (README, exit codes), on every rank."""
+        with a `failed` document (docs/command-line.md, Exit codes), on every rank."""
         with pfsb.temp_dir(pfsb.DISK_TMP) as d, pfsb.temp_dir(pfsb.SHM) as out:
             r = pfsb.run_tool(TOOL, 2, ["--bs", "1000", "--size", "1000000", "-o", os.path.join(d, "f")],
                               json_path=os.path.join(out, "r.json"))

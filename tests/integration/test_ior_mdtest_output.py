@@ -370,7 +370,7 @@ class MdtestSummary(unittest.TestCase):
 
 
 class SizeSuffixes(unittest.TestCase):
-    """README: k m g t p, optionally followed by b or ib, any case, all binary;
+    """docs/command-line.md, Sizes: k m g t p, optionally followed by b or ib, any case, all binary;
     IOR reads '1GB' as 1 GiB too (it looks at the first letter only). IOR
     ignores what follows; we refuse it."""
 
