@@ -25,17 +25,7 @@ class PhaseRun {
     if (io_.deadline_s > 0) deadline_ns_ = t_open_ + static_cast<std::uint64_t>(io_.deadline_s * 1e9);
     if (io_.min_duration_s > 0) min_end_ns_ = t_open_ + static_cast<std::uint64_t>(io_.min_duration_s * 1e9);
     std::unique_ptr<FileHandle> fh;
-    if (caps_.collective_open) {
-      // Its own step: after it, every rank holds a handle or every rank
-      // throws (those that opened abandon their handle in its destructor).
-      // The open span is the library's open; the agreement after it lies
-      // between open and the first transfer, inside the headline span.
-      ctx_.step([&] {
-        const WatchedCall watched(io_.watchdog, "the collective open");
-        fh = io_.backend.open(io_.file_comm, io_.request);
-        opened_ns_ = now_ns();
-      });
-    }
+    if (caps_.collective_open) open_collectively(fh);
     if (io_.wear_out && deadline_ns_ != 0 && !lockstep_) return run_with_wear_out(fh);
     std::optional<CollectiveStop> stop;
     if (lockstep_) stop.emplace(io_.file_comm);  // collective: before the step's local code
@@ -57,6 +47,41 @@ class PhaseRun {
  private:
   enum class LoopEnd { kCount, kDeadline, kStopped };
 
+  // The open of a backend whose open is collective, as two agreed steps:
+  //  1. the library's open alone: after it, every rank holds a handle or
+  //     every rank throws (those that opened abandon their handle in its
+  //     destructor, which calls no collective);
+  //  2. the set-up (file view, preallocation, HDF5's first dataset), entered
+  //     only when every rank's open succeeded, so no collective set-up call
+  //     waits for a peer that never comes. When it fails on any rank, every
+  //     rank holds an open handle and reaches the same point: they close it
+  //     together (errors of that close are dropped; the set-up's is
+  //     reported), then throw.
+  // The open span runs from the open's start to the set-up's end, the
+  // agreement between them included (IOR's MPI-IO open sets the view and
+  // preallocates too); the agreement after the set-up lies between open
+  // and the first transfer, inside the headline span.
+  void open_collectively(std::unique_ptr<FileHandle>& fh) {
+    ctx_.step([&] {
+      const WatchedCall watched(io_.watchdog, "the collective open");
+      fh = io_.backend.open(io_.file_comm, io_.request);
+    });
+    try {
+      ctx_.step([&] {
+        const WatchedCall watched(io_.watchdog, "the collective set-up after open");
+        fh->setup();
+        opened_ns_ = now_ns();
+      });
+    } catch (const CollectiveError&) {
+      try {
+        const WatchedCall watched(io_.watchdog, "the collective close after a failed set-up");
+        fh->close();
+      } catch (const std::exception&) {
+      }
+      throw;
+    }
+  }
+
   // The step of open (local), transfers, fsync and close.
   void transfer_step(std::unique_ptr<FileHandle>& fh, std::optional<CollectiveStop>& stop) {
     ctx_.step([&] {
@@ -75,7 +100,10 @@ class PhaseRun {
 
   void open_local(std::unique_ptr<FileHandle>& fh) {
     guard([&] {
-      if (!fh) fh = io_.backend.open(io_.file_comm, io_.request);
+      if (!fh) {
+        fh = io_.backend.open(io_.file_comm, io_.request);
+        fh->setup();  // a local handle's set-up is local too
+      }
       times_.facts = fh->facts();
     });
     last_ = now_ns();

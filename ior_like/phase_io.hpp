@@ -8,7 +8,10 @@
 //  - Backends whose open/fsync/close are collective (MPI-IO, HDF5): open is
 //    a step of its own, so either every rank holds a handle or every rank
 //    knows it failed (ranks that opened abandon their handle, which never
-//    calls a collective). Inside the second step a rank never skips fsync
+//    calls a collective); the handle's set-up (file view, preallocation,
+//    HDF5 dataset) is the next step, entered only after every open
+//    succeeded (a failed set-up closes the handle on every rank). Inside
+//    the transfer step a rank never skips fsync
 //    or close: an error is kept, the others are told (EarlyStop), the rank
 //    leaves its independent loop, meets the others in fsync and close, and
 //    only then throws.

@@ -41,7 +41,8 @@ class Hdf5File final : public FileHandle {
   Hdf5File(const OpenRequest& req, MpiioComponent component) : req_(req), component_(std::move(component)) {}
   ~Hdf5File() override { abandon(); }
 
-  /// COLLECTIVE over `comm`: file create/open and every segment's dataset.
+  /// COLLECTIVE over `comm`: the file create/open only (the first step of
+  /// open; the datasets are setup()'s).
   void open(const Comm& comm) {
     const Hdf5Options& o = req_.options != nullptr ? req_.options->hdf5 : Hdf5Options{};
     fapl_ = H5Pcreate(H5P_FILE_ACCESS);
@@ -58,6 +59,11 @@ class Hdf5File final : public FileHandle {
     if (file_ < 0) fail(writing ? "H5Fcreate" : "H5Fopen", -1, -1);
     dxpl_ = H5Pcreate(H5P_DATASET_XFER);
     check(H5Pset_dxpl_mpio(dxpl_, req_.collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT), "H5Pset_dxpl_mpio");
+  }
+
+  /// COLLECTIVE: every segment's dataset, after the open was agreed.
+  void setup() override {
+    const Hdf5Options& o = req_.options != nullptr ? req_.options->hdf5 : Hdf5Options{};
     open_datasets(o);
     record_facts(o);
   }

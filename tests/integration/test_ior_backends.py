@@ -292,6 +292,34 @@ class CollectiveFaults(unittest.TestCase):
             self.assertEqual(left, [], "the file this run created is removed after the failure")
 
 
+class OpenOnOneRank(unittest.TestCase):
+    """The open of MPI-IO and HDF5 fails on one rank only (-F: each rank opens
+    its own file; the last rank's is missing): the open is agreed before any
+    set-up (file view, HDF5 dataset), so every rank stops, exit 1 with a
+    `failed` document naming that rank and its open call, and nothing hangs.
+    (tests/mpi/ior_like_run_test.cpp shows, with a backend whose set-up is a
+    real collective, that no rank enters it after a peer's open failed.)"""
+
+    def test_missing_file_of_one_rank(self):
+        for np in (2, 4):
+            for line in (["-a", "MPIIO"], ["-a", "MPIIO", "-c"], ["-a", "HDF5"], ["-a", "HDF5", "-c"]):
+                call = "MPI_File_open for read" if line[1] == "MPIIO" else "H5Fopen"
+                with self.subTest(np=np, line=" ".join(line)), pfsb.temp_dir(pfsb.SHM) as d:
+                    path = os.path.join(d, "f")
+                    common = line + ["-F", "-t", "32k", "-b", "64k", "-s", "2", "-o", path]
+                    run_ok(self, np, common + ["-w", "-k"], d, "w.json")
+                    os.unlink(f"{path}.{np - 1:08d}")
+                    r = pfsb.run_tool(TOOL, np, common + ["-r", "-k"], os.path.join(d, "r.json"), timeout=120)
+                    self.assertEqual(r.returncode, 1, r)
+                    pfsb.assert_valid(self, r.doc)
+                    self.assertEqual(r.doc["status"], "failed")
+                    self.assertEqual(r.doc["phases"], [], "the read never started")
+                    messages = [e["message"] for e in r.doc["errors"]]
+                    self.assertEqual(len(messages), 1, messages)
+                    self.assertIn(f"rank {np - 1}: {call}", messages[0])
+                    self.assertIn(f"{path}.{np - 1:08d}", messages[0])
+
+
 class CollectiveSignal(unittest.TestCase):
     """SIGTERM in the middle of collective MPI-IO phases: exit 4, the
     finished phases kept, nobody left inside a collective call."""

@@ -43,10 +43,12 @@ class FaultyBackend final : public IoBackend {
   bool collective = false;       ///< transfers, open and close are collective calls
   bool collective_open = false;  ///< open and close only
   bool fail_open = false;        ///< the fail rank's open throws (after the collective part)
+  bool fail_setup = false;       ///< the fail rank's set-up throws (after the collective part)
   bool raise_sigterm = false;    ///< the fail rank raises SIGTERM instead of failing
   int writes = 0;                ///< writes that moved data
   int calls = 0;                 ///< transfer calls, empty ones included
   int closes = 0, abandons = 0, opens = 0;
+  int setups = 0;  ///< set-up calls (a collective call with a collective open)
   long write_delay_ns = 0;  ///< a slow filesystem, so a phase lasts long enough to be cut short
 
  private:
@@ -79,6 +81,11 @@ class FaultyBackend final : public IoBackend {
     void read_at(std::byte*, std::size_t, std::uint64_t) override {
       ++be.calls;
       if (collective) meet(comm);
+    }
+    void setup() override {
+      if (be.caps().collective_open) meet(comm);
+      ++be.setups;
+      if (rank == be.fail_rank_ && be.fail_setup) throw IoError("MPI_File_set_view", path, EINVAL, rank);
     }
     void fsync() override {}
     void close() override {
@@ -270,6 +277,41 @@ TEST_F(Fixture, OpenFailingOnOneRankIsAgreedAndTheOthersAbandon) {
   EXPECT_THROW(run(config(), ctx, be), CollectiveError);
   EXPECT_EQ(be.closes, 0);
   EXPECT_EQ(be.abandons, comm.rank() == victim ? 0 : 1);
+  // The set-up (file view, preallocation, HDF5 dataset) is collective: no
+  // rank may enter it when a peer's open failed (it would wait there for
+  // the peer forever, a real MPI collective in this backend).
+  EXPECT_EQ(be.setups, 0) << "rank " << comm.rank() << " ran the collective set-up after rank " << victim
+                          << "'s open failed";
+  EXPECT_TRUE(comm.all_ok(true));
+}
+
+// The second step of open, the set-up, failing on one rank only: every rank
+// opened, so every rank closes its handle collectively (nobody abandons,
+// nobody transfers), and the error names the failing rank and call.
+TEST_F(Fixture, SetupFailingOnOneRankIsAgreedAndEveryRankCloses) {
+  RunContext ctx = make_ctx();
+  const int victim = comm.size() - 1;
+  FaultyBackend be(victim, 0);
+  be.collective_open = true;
+  be.fail_setup = true;
+  try {
+    run(config(), ctx, be);
+    FAIL() << "no error on rank " << comm.rank();
+  } catch (const CollectiveError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kRuntime);
+    if (comm.is_root()) {
+      ASSERT_EQ(e.rank_messages().size(), 1u);
+      EXPECT_NE(e.rank_messages()[0].find("rank " + std::to_string(victim) + ": MPI_File_set_view failed"),
+                std::string::npos)
+          << e.rank_messages()[0];
+      EXPECT_TRUE(ctx.result.phases.empty());
+    }
+  }
+  EXPECT_EQ(be.opens, 1);
+  EXPECT_EQ(be.setups, 1);
+  EXPECT_EQ(be.calls, 0) << "no transfer after a failed set-up";
+  EXPECT_EQ(be.closes, 1) << "every rank closes the handle it opened";
+  EXPECT_EQ(be.abandons, 0);
   EXPECT_TRUE(comm.all_ok(true));
 }
 
