@@ -43,6 +43,10 @@ struct BackendCaps {
   bool hints = false;            ///< MPI-IO hints (hints file, IOR_HINT__MPI__ variables)
   bool random_offsets = true;    ///< transfers at any offset, in any order (-z)
   bool use_existing = true;      ///< writes into an existing file without recreating it (-E)
+  bool random_blocks = true;     ///< -z -z: a segment's transfers may land in any segment of the file
+  /// begin_segment() is COLLECTIVE over the file communicator (HDF5: one
+  /// dataset per segment, created or opened when the loop reaches it).
+  bool segment_points = false;
 };
 
 enum class OpenMode { kWrite, kRead };
@@ -98,6 +102,13 @@ class FileHandle {
   /// backend's open is; called once, only after every rank of the file
   /// communicator has opened. Throws IoError; the caller then closes.
   virtual void setup() {}
+  /// Makes `segment` (0 .. -s - 1) the one the next transfers go to; the
+  /// set-up made it segment 0. With caps().segment_points it is COLLECTIVE
+  /// over the file communicator: the phase loop calls it on every rank, in
+  /// the same order, before the first transfer of each segment it reaches
+  /// (again from segment 0 on a new pass), also on ranks with nothing left
+  /// to move. Throws IoError.
+  virtual void begin_segment(std::uint64_t /*segment*/) {}
   /// COLLECTIVE where the backend's open is.
   virtual void fsync() = 0;
   /// COLLECTIVE where the backend's open is. After close() the handle is spent.

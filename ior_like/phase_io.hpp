@@ -81,6 +81,17 @@ struct PhaseIo {
   /// at the end of each pass, together (one stop wish). A wear-out tail
   /// only catches up to the agreed count.
   double min_duration_s = 0;
+  /// -b/-t: the transfers of one segment. With a backend whose caps say
+  /// segment_points, the loop calls begin_segment() before the first
+  /// transfer of each segment it reaches. On a shared file with independent
+  /// transfers the ranks first agree (one all-reduce per segment, over the
+  /// file communicator) whether anyone stops and which segment comes next;
+  /// a rank that left its loop (done, stopped, failed) keeps taking part
+  /// in those agreements, and in the segment changes they decide, until one
+  /// ends the sequence, so every rank makes the same collective calls. With
+  /// collective transfers the ranks are in step already (CollectiveStop).
+  /// On a shared file every rank must then run the same `transfers` per pass.
+  std::uint64_t transfers_per_segment = 0;
 };
 
 /// COLLECTIVE over ctx.comm (and io.file_comm). Runs the phase and returns
