@@ -7,7 +7,11 @@
 //
 // Collective rules (DESIGN.md, "Collective phases"):
 //  - open() is COLLECTIVE over the file communicator when the backend's
-//    caps say collective_open (MPI-IO, HDF5); fsync() and close() too.
+//    caps say collective_open (MPI-IO, HDF5); setup(), fsync() and close()
+//    too. The open is two agreed steps: open() (the library's file open
+//    only), then setup() (file view, preallocation, the first HDF5 dataset),
+//    which runs only when every rank's open succeeded, so no rank enters a
+//    collective set-up call that a peer whose open failed will never make.
 //  - With a collective transfer mode, write_at()/read_at() are COLLECTIVE:
 //    every rank of the file communicator calls them the same number of
 //    times. A rank with nothing (more) to move calls them with size 0.
@@ -39,6 +43,10 @@ struct BackendCaps {
   bool hints = false;            ///< MPI-IO hints (hints file, IOR_HINT__MPI__ variables)
   bool random_offsets = true;    ///< transfers at any offset, in any order (-z)
   bool use_existing = true;      ///< writes into an existing file without recreating it (-E)
+  bool random_blocks = true;     ///< -z -z: a segment's transfers may land in any segment of the file
+  /// begin_segment() is COLLECTIVE over the file communicator (HDF5: one
+  /// dataset per segment, created or opened when the loop reaches it).
+  bool segment_points = false;
 };
 
 enum class OpenMode { kWrite, kRead };
@@ -89,6 +97,18 @@ class FileHandle {
   /// Reads exactly `size` bytes at `offset` (end of file is an error).
   /// COLLECTIVE in collective mode (size may be 0 then).
   virtual void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) = 0;
+  /// The second step of open: what needs an open file on every rank (MPI-IO
+  /// file view and preallocation, HDF5's first dataset). COLLECTIVE where the
+  /// backend's open is; called once, only after every rank of the file
+  /// communicator has opened. Throws IoError; the caller then closes.
+  virtual void setup() {}
+  /// Makes `segment` (0 .. -s - 1) the one the next transfers go to; the
+  /// set-up made it segment 0. With caps().segment_points it is COLLECTIVE
+  /// over the file communicator: the phase loop calls it on every rank, in
+  /// the same order, before the first transfer of each segment it reaches
+  /// (again from segment 0 on a new pass), also on ranks with nothing left
+  /// to move. Throws IoError.
+  virtual void begin_segment(std::uint64_t /*segment*/) {}
   /// COLLECTIVE where the backend's open is.
   virtual void fsync() = 0;
   /// COLLECTIVE where the backend's open is. After close() the handle is spent.
@@ -108,7 +128,9 @@ class IoBackend {
   virtual BackendCaps caps() const = 0;
   /// Opens (kWrite creates without truncating, as IOR does). COLLECTIVE
   /// over `file_comm` when caps().collective_open: all ranks for a shared
-  /// file, MPI_COMM_SELF for a file per process. Throws IoError.
+  /// file, MPI_COMM_SELF for a file per process. Makes no other collective
+  /// call than the open itself: the rest is the handle's setup(). Throws
+  /// IoError.
   virtual std::unique_ptr<FileHandle> open(const Comm& file_comm, const OpenRequest& request) = 0;
   /// Removes a file this run created; never follows a symlink (unlink
   /// removes the link itself). Missing files are not an error. Local.

@@ -304,6 +304,9 @@ void validate(const Config& cfg) {
     refuse("-Y", "fsync after every write; its sync is collective");
   if (cfg.collective && !caps.collective) refuse("-c", "collective transfers; -a MPIIO or -a HDF5 has them");
   if (cfg.random_offsets && !caps.random_offsets) refuse("-z", "random offsets");
+  if (cfg.random_blocks() && !caps.random_blocks)
+    refuse("-z -z", "random blocks of the whole file; it opens one segment's dataset at a time, in segment order "
+                    "(a single -z shuffles within each block and is supported)");
   if (cfg.use_existing && !caps.use_existing) refuse("-E", "use the existing file; HDF5 recreates it with H5Fcreate");
   if (!cfg.hints_file.empty() && !caps.hints) refuse("-U", "MPI-IO hints");
   if (cfg.show_hints && !caps.hints) refuse("-H", "MPI-IO hints");

@@ -5,6 +5,8 @@
 #include <limits>
 #include <optional>
 
+#include <mpi.h>
+
 #include "pfsbench/collective_stop.hpp"
 
 namespace pfsbench::ior_like {
@@ -18,24 +20,16 @@ class PhaseRun {
   PhaseRun(RunContext& ctx, const PhaseIo& io, LatencyHistogram& latency)
       : ctx_(ctx), io_(io), latency_(latency), caps_(io.backend.caps()),
         lockstep_(io.request.collective && io.file_comm.size() > 1),
-        keep_failures_(caps_.collective_open || io.barriers) {}
+        keep_failures_(caps_.collective_open || io.barriers),
+        segments_(caps_.segment_points && io.transfers_per_segment > 0),
+        agree_segments_(segments_ && !lockstep_ && io.file_comm.size() > 1) {}
 
   PhaseTimes run() {
     t_open_ = now_ns();
     if (io_.deadline_s > 0) deadline_ns_ = t_open_ + static_cast<std::uint64_t>(io_.deadline_s * 1e9);
     if (io_.min_duration_s > 0) min_end_ns_ = t_open_ + static_cast<std::uint64_t>(io_.min_duration_s * 1e9);
     std::unique_ptr<FileHandle> fh;
-    if (caps_.collective_open) {
-      // Its own step: after it, every rank holds a handle or every rank
-      // throws (those that opened abandon their handle in its destructor).
-      // The open span is the library's open; the agreement after it lies
-      // between open and the first transfer, inside the headline span.
-      ctx_.step([&] {
-        const WatchedCall watched(io_.watchdog, "the collective open");
-        fh = io_.backend.open(io_.file_comm, io_.request);
-        opened_ns_ = now_ns();
-      });
-    }
+    if (caps_.collective_open) open_collectively(fh);
     if (io_.wear_out && deadline_ns_ != 0 && !lockstep_) return run_with_wear_out(fh);
     std::optional<CollectiveStop> stop;
     if (lockstep_) stop.emplace(io_.file_comm);  // collective: before the step's local code
@@ -57,6 +51,41 @@ class PhaseRun {
  private:
   enum class LoopEnd { kCount, kDeadline, kStopped };
 
+  // The open of a backend whose open is collective, as two agreed steps:
+  //  1. the library's open alone: after it, every rank holds a handle or
+  //     every rank throws (those that opened abandon their handle in its
+  //     destructor, which calls no collective);
+  //  2. the set-up (file view, preallocation, HDF5's first dataset), entered
+  //     only when every rank's open succeeded, so no collective set-up call
+  //     waits for a peer that never comes. When it fails on any rank, every
+  //     rank holds an open handle and reaches the same point: they close it
+  //     together (errors of that close are dropped; the set-up's is
+  //     reported), then throw.
+  // The open span runs from the open's start to the set-up's end, the
+  // agreement between them included (IOR's MPI-IO open sets the view and
+  // preallocates too); the agreement after the set-up lies between open
+  // and the first transfer, inside the headline span.
+  void open_collectively(std::unique_ptr<FileHandle>& fh) {
+    ctx_.step([&] {
+      const WatchedCall watched(io_.watchdog, "the collective open");
+      fh = io_.backend.open(io_.file_comm, io_.request);
+    });
+    try {
+      ctx_.step([&] {
+        const WatchedCall watched(io_.watchdog, "the collective set-up after open");
+        fh->setup();
+        opened_ns_ = now_ns();
+      });
+    } catch (const CollectiveError&) {
+      try {
+        const WatchedCall watched(io_.watchdog, "the collective close after a failed set-up");
+        fh->close();
+      } catch (const std::exception&) {
+      }
+      throw;
+    }
+  }
+
   // The step of open (local), transfers, fsync and close.
   void transfer_step(std::unique_ptr<FileHandle>& fh, std::optional<CollectiveStop>& stop) {
     ctx_.step([&] {
@@ -75,7 +104,10 @@ class PhaseRun {
 
   void open_local(std::unique_ptr<FileHandle>& fh) {
     guard([&] {
-      if (!fh) fh = io_.backend.open(io_.file_comm, io_.request);
+      if (!fh) {
+        fh = io_.backend.open(io_.file_comm, io_.request);
+        fh->setup();  // a local handle's set-up is local too
+      }
       times_.facts = fh->facts();
     });
     last_ = now_ns();
@@ -150,13 +182,19 @@ class PhaseRun {
   LoopEnd transfer_loop(FileHandle& fh, CollectiveStop* stop, std::uint64_t from, std::uint64_t to,
                         std::uint64_t deadline_ns) {
     LoopEnd end = LoopEnd::kCount;
+    bool agreed_stop = false;  // a segment agreement stopped the loop
     const char* call = io_.request.mode == OpenMode::kWrite ? "a collective write" : "a collective read";
     const std::uint64_t pass = io_.transfers;
+    const std::uint64_t per_segment = io_.transfers_per_segment;
     std::uint64_t j = pass != 0 ? from % pass : 0;  // index within the pass, wrapped without a division
     for (std::uint64_t i = from; i < to; ++i, j = j + 1 == pass ? 0 : j + 1) {
       const WatchedCall watched(stop != nullptr ? io_.watchdog : nullptr, call);
       const bool past_deadline = deadline_ns != 0 && last_ >= deadline_ns;
       const bool past_min_time = min_end_ns_ != 0 && last_ >= min_end_ns_;
+      // The first transfer of a segment not begun yet (segment 0 of the
+      // first pass is the set-up's; a wear-out tail may start on a segment
+      // begun before it).
+      const bool new_segment = segments_ && j % per_segment == 0 && i != begun_at_;
       if (stop != nullptr) {
         // Everyone leaves before the same transfer, or nobody does. The
         // minimum time is wished one transfer early (a wish takes effect
@@ -167,6 +205,26 @@ class PhaseRun {
           end = deadline_ns != 0 ? LoopEnd::kDeadline : LoopEnd::kStopped;
           break;
         }
+      } else if (new_segment && agree_segments_) {
+        // Independent transfers on a shared file: the segment change is
+        // collective, so the ranks agree first. Stop wishes are taken here
+        // (and between boundaries below, which then come here through
+        // trail_segments); the minimum time ends a pass only when every
+        // rank has had it, so the passes stay whole and the same everywhere.
+        const WatchedCall agreeing(io_.watchdog, "the collective segment change");
+        const bool asked = ctx_.stop_requested(last_);
+        if (asked) tell_others();
+        const bool stop_now = failure_ != nullptr || past_deadline || asked;
+        const bool more = !(past_min_time && j == 0);
+        const SegmentDecision d = agree_segment(stop_now, more, j / per_segment);
+        if (d.stop) {
+          end = failure_ != nullptr || asked || deadline_ns == 0 ? LoopEnd::kStopped : LoopEnd::kDeadline;
+          agreed_stop = true;
+          break;
+        }
+        if (d.done) break;  // every rank has had its minimum time
+        begin_segment(fh, d.segment, i);
+        if (failure_) break;  // meet the others in the next agreement, fsync and close
       } else if (past_deadline) {
         end = LoopEnd::kDeadline;
         break;
@@ -176,6 +234,12 @@ class PhaseRun {
         tell_others();
         end = LoopEnd::kStopped;
         break;
+      }
+      if (new_segment && !agree_segments_) {
+        // In step already (lockstep: the stop check above is shared), or
+        // alone on the file (-F).
+        begin_segment(fh, j / per_segment, i);
+        if (failure_ && stop == nullptr) break;
       }
       const std::size_t size = failure_ ? 0 : io_.transfer_bytes;
       try {
@@ -194,14 +258,63 @@ class PhaseRun {
       ++times_.transfers_done;
       if (io_.progress) io_.progress(times_.transfers_done * io_.transfer_bytes, now);
     }
+    if (agree_segments_) trail_segments(fh, end != LoopEnd::kCount);
     if (stop != nullptr) {
       const WatchedCall watched(io_.watchdog, call);
       stop->finish();
     }
-    // In lockstep an agreed stop that fails nothing was the deadline (or
-    // the minimum time); only ranks past the deadline say they hit it.
-    if (end == LoopEnd::kDeadline) times_.deadline_hit = stop == nullptr || last_ >= deadline_ns;
+    // In lockstep (or at a segment agreement) a shared stop that fails
+    // nothing was the deadline (or the minimum time); only ranks past the
+    // deadline say they hit it.
+    if (end == LoopEnd::kDeadline)
+      times_.deadline_hit = (stop == nullptr && !agreed_stop) || last_ >= deadline_ns;
     return end;
+  }
+
+  struct SegmentDecision {
+    bool stop = false;       ///< some rank wants to stop: nobody begins another segment
+    bool done = false;       ///< nobody wants another segment
+    std::uint64_t segment = 0;  ///< else: the segment every rank begins now
+  };
+
+  // COLLECTIVE over the file communicator: one all-reduce (MPI_MAX) of
+  // "stop" (the top value), "segment s next" (s + 1) or "nothing more" (0),
+  // waited for politely. Every rank gets the same decision; after a stop or
+  // "done" the sequence is closed and no rank calls this again in the phase.
+  SegmentDecision agree_segment(bool stop_now, bool want_more, std::uint64_t segment) {
+    constexpr std::uint64_t kStop = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t mine = stop_now ? kStop : want_more ? segment + 1 : 0;
+    std::uint64_t all = 0;
+    MPI_Request req;
+    MPI_Iallreduce(&mine, &all, 1, MPI_UINT64_T, MPI_MAX, io_.file_comm.raw(), &req);
+    wait_politely(req, [this] { ctx_.early_stop.service(); });
+    SegmentDecision d;
+    d.stop = all == kStop;
+    d.done = all == 0;
+    d.segment = all - 1;
+    if (d.stop || d.done) segments_closed_ = true;
+    return d;
+  }
+
+  // A rank whose loop ended (its count done, a stop wish, a failure) while
+  // the segment sequence is still open: it takes part in the agreements and
+  // segment changes the others still make, moving nothing, until one closes
+  // the sequence. A rank that stopped asks everyone to stop at the next one.
+  void trail_segments(FileHandle& fh, bool stopped) {
+    while (!segments_closed_) {
+      const WatchedCall agreeing(io_.watchdog, "the collective segment change");
+      const bool stop_now = stopped || failure_ != nullptr || ctx_.stop_requested();
+      const SegmentDecision d = agree_segment(stop_now, false, 0);
+      if (d.stop || d.done) break;
+      guard([&] { fh.begin_segment(d.segment); });
+    }
+  }
+
+  // The segment change itself (collective with segment_points); a failure
+  // is kept like a transfer's.
+  void begin_segment(FileHandle& fh, std::uint64_t segment, std::uint64_t at) {
+    begun_at_ = at;
+    guard([&] { fh.begin_segment(segment); });
   }
 
   // fsync, the -g meeting, close: with a collective open every rank calls
@@ -249,6 +362,10 @@ class PhaseRun {
   const BackendCaps caps_;
   const bool lockstep_;
   const bool keep_failures_;  // failures wait for close: collective open, or -g
+  const bool segments_;        // the backend's begin_segment() is called at segment boundaries
+  const bool agree_segments_;  // ... and is collective among ranks not in step: agreed first
+  std::uint64_t begun_at_ = 0;     // loop index of the last segment begun (0: the set-up's)
+  bool segments_closed_ = false;   // an agreement ended the phase's segment sequence
   PhaseTimes times_;
   std::uint64_t t_open_ = 0;
   std::uint64_t t_io_start_ = 0;

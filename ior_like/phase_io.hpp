@@ -8,7 +8,10 @@
 //  - Backends whose open/fsync/close are collective (MPI-IO, HDF5): open is
 //    a step of its own, so either every rank holds a handle or every rank
 //    knows it failed (ranks that opened abandon their handle, which never
-//    calls a collective). Inside the second step a rank never skips fsync
+//    calls a collective); the handle's set-up (file view, preallocation,
+//    HDF5 dataset) is the next step, entered only after every open
+//    succeeded (a failed set-up closes the handle on every rank). Inside
+//    the transfer step a rank never skips fsync
 //    or close: an error is kept, the others are told (EarlyStop), the rank
 //    leaves its independent loop, meets the others in fsync and close, and
 //    only then throws.
@@ -78,6 +81,17 @@ struct PhaseIo {
   /// at the end of each pass, together (one stop wish). A wear-out tail
   /// only catches up to the agreed count.
   double min_duration_s = 0;
+  /// -b/-t: the transfers of one segment. With a backend whose caps say
+  /// segment_points, the loop calls begin_segment() before the first
+  /// transfer of each segment it reaches. On a shared file with independent
+  /// transfers the ranks first agree (one all-reduce per segment, over the
+  /// file communicator) whether anyone stops and which segment comes next;
+  /// a rank that left its loop (done, stopped, failed) keeps taking part
+  /// in those agreements, and in the segment changes they decide, until one
+  /// ends the sequence, so every rank makes the same collective calls. With
+  /// collective transfers the ranks are in step already (CollectiveStop).
+  /// On a shared file every rank must then run the same `transfers` per pass.
+  std::uint64_t transfers_per_segment = 0;
 };
 
 /// COLLECTIVE over ctx.comm (and io.file_comm). Runs the phase and returns

@@ -334,6 +334,7 @@ class Runner {
     io.wear_out = cfg_.wear_out;
     io.barriers = cfg_.intra_test_barriers;
     io.min_duration_s = cfg_.min_time_s;
+    io.transfers_per_segment = layout_.transfers_per_block();
     const bool record_visits = !writing && order.file_blocks() > 0;
     io.transfer = [&](std::uint64_t i, FileHandle& fh, std::size_t size) {
       const std::uint64_t off = order.offset(data_rank, i);
@@ -449,8 +450,10 @@ class Runner {
     std::uint64_t n = all;
     if (!written_counts_.empty())
       // Collective transfers on a shared file must run the same count on
-      // every rank (they do: the write stopped on one index everywhere).
-      n = cfg_.collective && !cfg_.file_per_process
+      // every rank (they do: the write stopped on one index everywhere),
+      // and so must a backend with collective segment changes (HDF5), whose
+      // passes (-O minTimeDuration) must begin the same segments everywhere.
+      n = (cfg_.collective || be_.caps().segment_points) && !cfg_.file_per_process
               ? *std::min_element(written_counts_.begin(), written_counts_.end())
               : written_counts_[static_cast<std::size_t>(data_rank)];
     else if (status_count_)
@@ -610,6 +613,7 @@ class Runner {
     };
     LatencyHistogram unused;
     io.watchdog = collective_limit_.limit_ns != 0 ? &collective_limit_ : nullptr;
+    io.transfers_per_segment = layout_.transfers_per_block();
     current_file_ = file;
     collective_limit_.path = current_file_.c_str();
     comm_.barrier();

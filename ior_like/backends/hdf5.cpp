@@ -5,6 +5,13 @@
 // transfer is one H5Dwrite/H5Dread of a hyperslab, collective with -c.
 // A rank with nothing to move in a collective call selects nothing.
 //
+// One dataset is open at a time: the set-up creates (or opens) segment 0,
+// and begin_segment() closes it and creates (opens) the next, in segment
+// order, when the phase loop reaches it (H5Dcreate2 and H5Dclose are
+// collective: the loop makes every rank call it in the same order). A run
+// of -s 10000000 thus never holds ten million datasets open, and a phase
+// cut short by -D creates only the segments it reached.
+//
 // HDF5 prints its error stack to stderr by default; here it is captured
 // and put in the IoError's message instead, one line, with the rank.
 #include <hdf5.h>
@@ -41,7 +48,8 @@ class Hdf5File final : public FileHandle {
   Hdf5File(const OpenRequest& req, MpiioComponent component) : req_(req), component_(std::move(component)) {}
   ~Hdf5File() override { abandon(); }
 
-  /// COLLECTIVE over `comm`: file create/open and every segment's dataset.
+  /// COLLECTIVE over `comm`: the file create/open only (the first step of
+  /// open; the datasets are setup()'s).
   void open(const Comm& comm) {
     const Hdf5Options& o = req_.options != nullptr ? req_.options->hdf5 : Hdf5Options{};
     fapl_ = H5Pcreate(H5P_FILE_ACCESS);
@@ -58,21 +66,47 @@ class Hdf5File final : public FileHandle {
     if (file_ < 0) fail(writing ? "H5Fcreate" : "H5Fopen", -1, -1);
     dxpl_ = H5Pcreate(H5P_DATASET_XFER);
     check(H5Pset_dxpl_mpio(dxpl_, req_.collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT), "H5Pset_dxpl_mpio");
-    open_datasets(o);
+  }
+
+  /// COLLECTIVE: segment 0's dataset, after the open was agreed.
+  void setup() override {
+    const Hdf5Options& o = req_.options != nullptr ? req_.options->hdf5 : Hdf5Options{};
+    dcpl_ = H5Pcreate(H5P_DATASET_CREATE);
+    if (o.chunk_bytes > 0) {
+      const hsize_t chunk[1] = {std::min<hsize_t>(o.chunk_bytes, dataset_bytes())};
+      check(H5Pset_chunk(dcpl_, 1, chunk), "H5Pset_chunk");
+    }
+    if (o.no_fill) check(H5Pset_fill_time(dcpl_, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    open_dataset(0);
+    if (req_.mode == OpenMode::kRead) check_dataset_size();
     record_facts(o);
   }
 
+  /// COLLECTIVE: closes the open segment's dataset and creates (writes,
+  /// the first time) or opens the one of `segment`. Writes create in
+  /// segment order only; a later pass (-O minTimeDuration) reopens.
+  void begin_segment(std::uint64_t segment) override {
+    if (segment == current_) return;
+    const bool writing = req_.mode == OpenMode::kWrite;
+    if (writing && segment > created_)
+      throw IoError("H5Dcreate2 " + dataset_name(segment), req_.path,
+                    IoError::LibraryText{fmt::format("segment {} is asked for before segment {}", segment, created_)},
+                    req_.rank, -1, -1, "datasets are created in segment order (an internal error: please report it)");
+    close_dataset();
+    open_dataset(segment);
+  }
+
   void write_at(const std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    const Slab s = select(size, offset);
+    select(size, offset);
     const IoWatch watch("H5Dwrite", req_.path, static_cast<std::int64_t>(offset));  // no-op inside a collective
-    if (H5Dwrite(datasets_[s.dataset], H5T_NATIVE_UCHAR, memspace_, spaces_[s.dataset], dxpl_, buf) < 0)
+    if (H5Dwrite(dataset_, H5T_NATIVE_UCHAR, memspace_, space_, dxpl_, buf) < 0)
       fail("H5Dwrite", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
   }
 
   void read_at(std::byte* buf, std::size_t size, std::uint64_t offset) override {
-    const Slab s = select(size, offset);
+    select(size, offset);
     const IoWatch watch("H5Dread", req_.path, static_cast<std::int64_t>(offset));  // no-op inside a collective
-    if (H5Dread(datasets_[s.dataset], H5T_NATIVE_UCHAR, memspace_, spaces_[s.dataset], dxpl_, buf) < 0)
+    if (H5Dread(dataset_, H5T_NATIVE_UCHAR, memspace_, space_, dxpl_, buf) < 0)
       fail("H5Dread", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
   }
 
@@ -84,14 +118,13 @@ class Hdf5File final : public FileHandle {
   // after all closes were attempted, so every rank makes the same calls.
   void close() override {
     bool ok = true;
-    for (hid_t& s : spaces_) ok &= H5Sclose(std::exchange(s, H5I_INVALID_HID)) >= 0;
-    for (hid_t& d : datasets_) ok &= H5Dclose(std::exchange(d, H5I_INVALID_HID)) >= 0;
+    if (space_ >= 0) ok &= H5Sclose(std::exchange(space_, H5I_INVALID_HID)) >= 0;
+    if (dataset_ >= 0) ok &= H5Dclose(std::exchange(dataset_, H5I_INVALID_HID)) >= 0;
     if (memspace_ >= 0) ok &= H5Sclose(std::exchange(memspace_, H5I_INVALID_HID)) >= 0;
+    if (dcpl_ >= 0) ok &= H5Pclose(std::exchange(dcpl_, H5I_INVALID_HID)) >= 0;
     if (dxpl_ >= 0) ok &= H5Pclose(std::exchange(dxpl_, H5I_INVALID_HID)) >= 0;
     if (fapl_ >= 0) ok &= H5Pclose(std::exchange(fapl_, H5I_INVALID_HID)) >= 0;
     if (file_ >= 0) ok &= H5Fclose(std::exchange(file_, H5I_INVALID_HID)) >= 0;
-    spaces_.clear();
-    datasets_.clear();
     if (!ok) fail("H5Fclose", -1, -1);
   }
 
@@ -99,6 +132,7 @@ class Hdf5File final : public FileHandle {
   // cannot meet the others leaves them open (the process is about to exit
   // with the agreed failure). Local objects (property lists) are freed.
   void abandon() noexcept override {
+    if (dcpl_ >= 0) H5Pclose(std::exchange(dcpl_, H5I_INVALID_HID));
     if (dxpl_ >= 0) H5Pclose(std::exchange(dxpl_, H5I_INVALID_HID));
     if (fapl_ >= 0) H5Pclose(std::exchange(fapl_, H5I_INVALID_HID));
   }
@@ -106,47 +140,45 @@ class Hdf5File final : public FileHandle {
   nlohmann::json facts() const override { return facts_; }
 
  private:
-  struct Slab {
-    std::size_t dataset;
-  };
-
   std::uint64_t dataset_bytes() const noexcept {
     const Layout& l = req_.layout;
     return l.file_per_process ? l.block_bytes : l.block_bytes * static_cast<std::uint64_t>(l.ranks);
   }
 
-  void open_datasets(const Hdf5Options& o) {
-    const hsize_t dims[1] = {dataset_bytes()};
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (o.chunk_bytes > 0) {
-      const hsize_t chunk[1] = {std::min<hsize_t>(o.chunk_bytes, dims[0])};
-      check(H5Pset_chunk(dcpl, 1, chunk), "H5Pset_chunk");
+  static std::string dataset_name(std::uint64_t segment) { return fmt::format("segment_{:06}", segment); }
+
+  // COLLECTIVE for a create. Creates (writes, the next segment) or opens
+  // segment `seg`'s dataset and makes it the current one.
+  void open_dataset(std::uint64_t seg) {
+    const std::string name = dataset_name(seg);
+    const bool create = req_.mode == OpenMode::kWrite && seg == created_;
+    hid_t d = H5I_INVALID_HID;
+    if (create) {
+      const hsize_t dims[1] = {dataset_bytes()};
+      const hid_t space = H5Screate_simple(1, dims, nullptr);
+      d = H5Dcreate2(file_, name.c_str(), H5T_NATIVE_UCHAR, space, H5P_DEFAULT, dcpl_, H5P_DEFAULT);
+      H5Sclose(space);
+    } else {
+      d = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
     }
-    if (o.no_fill) check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
-    for (std::uint64_t seg = 0; seg < req_.layout.segments; ++seg) {
-      const std::string name = fmt::format("segment_{:06}", seg);
-      hid_t d = H5I_INVALID_HID;
-      if (req_.mode == OpenMode::kWrite) {
-        const hid_t space = H5Screate_simple(1, dims, nullptr);
-        d = H5Dcreate2(file_, name.c_str(), H5T_NATIVE_UCHAR, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        H5Sclose(space);
-      } else {
-        d = H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
-      }
-      if (d < 0) {
-        H5Pclose(dcpl);
-        fail(req_.mode == OpenMode::kWrite ? "H5Dcreate " + name : "H5Dopen " + name, -1, -1);
-      }
-      datasets_.push_back(d);
-      spaces_.push_back(H5Dget_space(d));
-    }
-    H5Pclose(dcpl);
-    if (req_.mode == OpenMode::kRead) check_dataset_size();
+    if (d < 0) fail(create ? "H5Dcreate " + name : "H5Dopen " + name, -1, -1);
+    dataset_ = d;
+    space_ = H5Dget_space(d);
+    current_ = seg;
+    if (create) ++created_;
+  }
+
+  // COLLECTIVE (H5Dclose of a dataset this file modified).
+  void close_dataset() {
+    bool ok = true;
+    if (space_ >= 0) ok &= H5Sclose(std::exchange(space_, H5I_INVALID_HID)) >= 0;
+    if (dataset_ >= 0) ok &= H5Dclose(std::exchange(dataset_, H5I_INVALID_HID)) >= 0;
+    if (!ok) fail("H5Dclose " + dataset_name(current_), -1, -1);
   }
 
   void check_dataset_size() {
     hsize_t dims[1] = {0};
-    H5Sget_simple_extent_dims(spaces_.front(), dims, nullptr);
+    H5Sget_simple_extent_dims(space_, dims, nullptr);
     if (dims[0] != dataset_bytes())
       throw IoError("H5Dopen segment_000000", req_.path,
                     IoError::LibraryText{fmt::format("the dataset holds {} bytes, the layout needs {}", dims[0],
@@ -154,16 +186,22 @@ class Hdf5File final : public FileHandle {
                     req_.rank, -1, -1, "was it written with the same -b, -s and rank count?");
   }
 
-  // Selects `size` bytes at IOR file offset `offset` in its segment's
-  // dataset (nothing when size is 0), and sizes the memory space to match.
-  Slab select(std::size_t size, std::uint64_t offset) {
+  // Selects `size` bytes at IOR file offset `offset` in the current
+  // segment's dataset (nothing when size is 0), and sizes the memory space
+  // to match. A transfer outside the current segment is a driver bug.
+  void select(std::size_t size, std::uint64_t offset) {
     const std::uint64_t per = dataset_bytes();
-    const std::size_t ds = static_cast<std::size_t>(offset / per);
     const hsize_t start[1] = {offset % per};
     const hsize_t count[1] = {size};
     if (size == 0) {
-      H5Sselect_none(spaces_[ds]);
-    } else if (H5Sselect_hyperslab(spaces_[ds], H5S_SELECT_SET, start, nullptr, count, nullptr) < 0) {
+      H5Sselect_none(space_);
+    } else if (offset / per != current_) {
+      throw IoError("H5Sselect_hyperslab", req_.path,
+                    IoError::LibraryText{fmt::format("the offset lies in segment {}, but segment {} is open",
+                                                     offset / per, current_)},
+                    req_.rank, static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size),
+                    "an internal error of the phase loop: please report it");
+    } else if (H5Sselect_hyperslab(space_, H5S_SELECT_SET, start, nullptr, count, nullptr) < 0) {
       fail("H5Sselect_hyperslab", static_cast<std::int64_t>(offset), static_cast<std::int64_t>(size));
     }
     if (memspace_ < 0 || memspace_bytes_ != size) {
@@ -173,7 +211,6 @@ class Hdf5File final : public FileHandle {
       if (size == 0) H5Sselect_none(memspace_);
       memspace_bytes_ = size;
     }
-    return {ds};
   }
 
   void record_facts(const Hdf5Options& o) {
@@ -211,8 +248,11 @@ class Hdf5File final : public FileHandle {
   OpenRequest req_;
   MpiioComponent component_;
   hid_t fapl_ = H5I_INVALID_HID, file_ = H5I_INVALID_HID, dxpl_ = H5I_INVALID_HID, memspace_ = H5I_INVALID_HID;
+  hid_t dcpl_ = H5I_INVALID_HID;  // the datasets' creation properties (chunking, fill), for every create
+  hid_t dataset_ = H5I_INVALID_HID, space_ = H5I_INVALID_HID;  // the current segment's
+  std::uint64_t current_ = 0;  // the current segment
+  std::uint64_t created_ = 0;  // writes: datasets created so far (segments 0 .. created_ - 1)
   std::size_t memspace_bytes_ = 0;
-  std::vector<hid_t> datasets_, spaces_;
   nlohmann::json facts_;
 };
 

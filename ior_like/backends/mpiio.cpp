@@ -64,8 +64,10 @@ class MpiioFile final : public FileHandle {
 
   nlohmann::json facts() const override { return facts_; }
 
-  /// COLLECTIVE (file view, preallocation, hints read-back), right after open.
-  void setup(const MpiioOptions& opts) {
+  /// COLLECTIVE (file view, preallocation, hints read-back), after the
+  /// open was agreed.
+  void setup() override {
+    const MpiioOptions opts = req_.options != nullptr ? req_.options->mpiio : MpiioOptions{};
     if (opts.use_file_view && !req_.layout.file_per_process) set_view();
     if (opts.preallocate && req_.mode == OpenMode::kWrite)
       check(MPI_File_preallocate(fh_, static_cast<MPI_Offset>(req_.layout.file_bytes())), "MPI_File_preallocate",
@@ -175,9 +177,7 @@ class MpiioBackend final : public FileBackend {
       throw IoError(req.mode == OpenMode::kWrite ? "MPI_File_open for write" : "MPI_File_open for read", req.path,
                     IoError::LibraryText{mpi_error_text(rc)}, req.rank, -1, -1, hint);
     }
-    auto file = std::make_unique<MpiioFile>(fh, req, component_);
-    file->setup(req.options != nullptr ? req.options->mpiio : MpiioOptions{});
-    return file;
+    return std::make_unique<MpiioFile>(fh, req, component_);
   }
 
  private:

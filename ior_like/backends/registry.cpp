@@ -35,6 +35,10 @@ BackendCaps mpiio_caps() {
 BackendCaps hdf5_caps() {
   BackendCaps c = mpiio_caps();
   c.use_existing = false;  // H5Fcreate(H5F_ACC_TRUNC) recreates the file
+  // One dataset open at a time, in segment order, changed by a collective
+  // call at segment boundaries: -z -z's blocks of any segment do not fit.
+  c.segment_points = true;
+  c.random_blocks = false;
   return c;
 }
 

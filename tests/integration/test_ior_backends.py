@@ -98,19 +98,47 @@ class Hdf5Layout(unittest.TestCase):
     """IOR's HDF5 layout read back by h5py, not by our own code."""
 
     def test_datasets_hold_the_pattern_at_ior_offsets(self):
-        with pfsb.temp_dir(pfsb.SHM) as d:
-            path = os.path.join(d, "f.h5")
-            np_, seg, block, xfer = 2, 3, 96 * KiB, 32 * KiB
-            run_ok(self, np_, ["-a", "HDF5", "-c", "-w", "-k", "-G", "7", "-t", str(xfer), "-b", str(block),
-                               "-s", str(seg), "-o", path], d)
-            expected = pfsb.Pattern(7)
-            with h5py.File(path, "r") as f:
-                self.assertEqual(sorted(f.keys()), [f"segment_{s:06}" for s in range(seg)])
-                for s in range(seg):
-                    data = f[f"segment_{s:06}"][()].tobytes()
-                    self.assertEqual(len(data), np_ * block)
-                    # IOR's file offset of the dataset's first byte: seg * ranks * block.
-                    self.assertEqual(data, expected.expected(s * np_ * block, np_ * block), f"segment {s}")
+        # Collective, and independent with -z (each block's transfers in a
+        # random order; the segments, one dataset each, still in order).
+        for mode in (["-c"], ["-z"]):
+            with self.subTest(mode=mode), pfsb.temp_dir(pfsb.SHM) as d:
+                path = os.path.join(d, "f.h5")
+                np_, seg, block, xfer = 2, 3, 96 * KiB, 32 * KiB
+                run_ok(self, np_, ["-a", "HDF5", *mode, "-w", "-k", "-G", "7", "-t", str(xfer), "-b", str(block),
+                                   "-s", str(seg), "-o", path], d)
+                expected = pfsb.Pattern(7)
+                with h5py.File(path, "r") as f:
+                    self.assertEqual(sorted(f.keys()), [f"segment_{s:06}" for s in range(seg)])
+                    for s in range(seg):
+                        data = f[f"segment_{s:06}"][()].tobytes()
+                        self.assertEqual(len(data), np_ * block)
+                        # IOR's file offset of the dataset's first byte: seg * ranks * block.
+                        self.assertEqual(data, expected.expected(s * np_ * block, np_ * block), f"segment {s}")
+
+    def test_a_cut_write_creates_only_the_segments_it_reached(self):
+        """The datasets are created when the transfers reach their segment,
+        in order, not all at open: a write of -s 100000 cut by -D 1 leaves
+        exactly the segments its ranks began, segment_000000 up to the one
+        of the furthest transfer (with -b = -t, one transfer per segment).
+        Created at open, all 100000 would be in the file (and the open alone
+        would outlast the deadline)."""
+        segments = 100000
+        for np_ in (1, 2):
+            for mode in ([], ["-c"]):
+                with self.subTest(np=np_, mode=mode), pfsb.temp_dir(pfsb.SHM) as d:
+                    path = os.path.join(d, "f.h5")
+                    r = run_ok(self, np_, ["-a", "HDF5", *mode, "-w", "-k", "-t", "1k", "-b", "1k", "-s",
+                                           str(segments), "-D", "1", "-o", path], d)
+                    det = r.doc["phases"][0]["details"]
+                    self.assertTrue(det["stonewall"]["deadline_hit"], "the deadline must cut the write for this "
+                                    "test to mean anything")
+                    furthest = det["transfers_per_rank"]["max"]
+                    self.assertLess(furthest, segments)
+                    with h5py.File(path, "r") as f:
+                        names = sorted(f.keys())
+                    self.assertEqual(len(names), max(1, furthest),
+                                     f"{len(names)} datasets for transfers up to segment {furthest - 1}")
+                    self.assertEqual(names, [f"segment_{s:06}" for s in range(len(names))], "in segment order")
 
     def test_hdf5_facts_and_metadata_time_in_the_document(self):
         with pfsb.temp_dir(pfsb.SHM) as d:
@@ -202,6 +230,18 @@ class Refusals(unittest.TestCase):
     def test_unknown_backend_lists_the_built_ones(self):
         self.usage(["-a", "lustre"], "unknown backend -a lustre; available: posix, mpiio, hdf5, mmap, null")
 
+    def test_random_blocks_with_hdf5(self):
+        # -z -z reads random blocks anywhere in the file; HDF5 opens one
+        # segment's dataset at a time, in order. (-w is refused apart.)
+        with pfsb.temp_dir(pfsb.SHM) as d:
+            r = pfsb.run_tool(TOOL, 2, ["-a", "HDF5", "-r", "-z", "-z", "-o", os.path.join(d, "f")])
+            self.assertEqual(r.returncode, 2, r)
+            lines = [l for l in r.stderr.splitlines() if l.startswith("ior_like: error:")]
+            self.assertEqual(len(lines), 1, r.stderr)
+            self.assertIn("-z -z (random blocks of the whole file; it opens one segment's dataset at a time, in "
+                          "segment order", lines[0])
+            self.assertIn("not supported by the HDF5 backend", lines[0])
+
     def test_help_lists_every_backend_and_its_options(self):
         r = pfsb.run_tool(TOOL, 1, ["--help"])
         self.assertEqual(r.returncode, 0, r)
@@ -290,6 +330,34 @@ class CollectiveFaults(unittest.TestCase):
             # rank still held it open (the watchdog's abort); FUSE drops it.
             left = [f for f in os.listdir(m.backing) if not f.startswith(".fuse_hidden")]
             self.assertEqual(left, [], "the file this run created is removed after the failure")
+
+
+class OpenOnOneRank(unittest.TestCase):
+    """The open of MPI-IO and HDF5 fails on one rank only (-F: each rank opens
+    its own file; the last rank's is missing): the open is agreed before any
+    set-up (file view, HDF5 dataset), so every rank stops, exit 1 with a
+    `failed` document naming that rank and its open call, and nothing hangs.
+    (tests/mpi/ior_like_run_test.cpp shows, with a backend whose set-up is a
+    real collective, that no rank enters it after a peer's open failed.)"""
+
+    def test_missing_file_of_one_rank(self):
+        for np in (2, 4):
+            for line in (["-a", "MPIIO"], ["-a", "MPIIO", "-c"], ["-a", "HDF5"], ["-a", "HDF5", "-c"]):
+                call = "MPI_File_open for read" if line[1] == "MPIIO" else "H5Fopen"
+                with self.subTest(np=np, line=" ".join(line)), pfsb.temp_dir(pfsb.SHM) as d:
+                    path = os.path.join(d, "f")
+                    common = line + ["-F", "-t", "32k", "-b", "64k", "-s", "2", "-o", path]
+                    run_ok(self, np, common + ["-w", "-k"], d, "w.json")
+                    os.unlink(f"{path}.{np - 1:08d}")
+                    r = pfsb.run_tool(TOOL, np, common + ["-r", "-k"], os.path.join(d, "r.json"), timeout=120)
+                    self.assertEqual(r.returncode, 1, r)
+                    pfsb.assert_valid(self, r.doc)
+                    self.assertEqual(r.doc["status"], "failed")
+                    self.assertEqual(r.doc["phases"], [], "the read never started")
+                    messages = [e["message"] for e in r.doc["errors"]]
+                    self.assertEqual(len(messages), 1, messages)
+                    self.assertIn(f"rank {np - 1}: {call}", messages[0])
+                    self.assertIn(f"{path}.{np - 1:08d}", messages[0])
 
 
 class CollectiveSignal(unittest.TestCase):

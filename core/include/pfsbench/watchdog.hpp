@@ -98,11 +98,13 @@ class IoWatchdog {
 
 /// RAII: the calling thread is inside `call` on `path` at `offset` for the
 /// guard's lifetime. `path` must outlive the guard. A no-op without an
-/// installed watchdog, and inside another watched call.
+/// installed watchdog, with --io-timeout 0 (no limit could ever fire for
+/// it: the hot path then skips the slot's stores too), and inside another
+/// watched call.
 class IoWatch {
  public:
   IoWatch(const char* call, std::string_view path, std::int64_t offset = -1) noexcept
-      : slot_(IoWatchdog::thread_slot()) {
+      : slot_(IoWatchdog::current_timeout_ns() != 0 ? IoWatchdog::thread_slot() : nullptr) {
     if (slot_ != nullptr && !slot_->enter(call, path, offset, 0, nullptr)) slot_ = nullptr;
   }
   ~IoWatch() {

@@ -67,6 +67,7 @@ TEST(Config, UsageErrors) {
       {{"-a", "POSIX", "--mpiio.preallocate"}, "--mpiio.preallocate is an option of another backend than -a POSIX"},
       {{"-a", "MPIIO", "--hdf5.noFill"}, "--hdf5.noFill is an option of another backend than -a MPIIO"},
       {{"-a", "HDF5", "--hdf5.chunkSize", "3k", "-t", "2k", "-b", "4k"}, "do not nest"},
+      {{"-a", "HDF5", "-r", "-z", "-z"}, "-z -z (random blocks of the whole file; it opens one segment's dataset"},
   };
   for (const auto& c : cases) {
     try {
