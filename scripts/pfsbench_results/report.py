@@ -27,11 +27,11 @@ STATUS_CLASS = {"ok": "ok", "failed": "bad", "verify_failed": "bad", "usage_erro
                 "interrupted": "warn", "not_run": "warn", "pending": "warn"}
 CSS = """body{font-family:sans-serif;font-size:15px;margin:1.2em 2em;max-width:1180px;color:#222}
 table{border-collapse:collapse;margin:0.4em 0 1.2em}td,th{border:1px solid #ccc;padding:0.2em 0.45em;text-align:left;
-vertical-align:top}th{background:#eee}td{max-width:26em;overflow-wrap:anywhere}.ok{background:#dfd}.bad{background:#fcc}
+vertical-align:top}th{background:#eee}td{max-width:30em;overflow-wrap:break-word}.ok{background:#dfd}.bad{background:#fcc}
 .warn{background:#ffd}img{max-width:100%;height:auto;display:block;margin:0.5em 0}h2{border-bottom:2px solid #444;
 margin-top:1.4em}.note{color:#555}.big{font-size:1.25em}code{font-size:0.92em;overflow-wrap:anywhere}
 .wl{color:#7a4b00;font-size:0.92em}ul.wl{margin:0.2em 0;padding-left:1.2em}td.cmd{max-width:34em;font-family:monospace;
-font-size:0.85em}"""
+font-size:0.85em}tr.cmd td{font-family:monospace;font-size:0.82em;color:#444;border-top:none;max-width:none}"""
 GROUPS = (("Bandwidth", "bandwidth"), ("Metadata rates", "metadata"), ("Latency", "latency"))
 METADATA_TOOLS = {"mdtest_like", "find_like"}
 COMPARED_METRICS = ("bandwidth_bytes_per_s", "ops_per_s", "latency_p50_ns", "latency_p99_ns")
@@ -510,7 +510,18 @@ def env_key(d):
              f"{sw.get('compiler')})"),
             ("MPI", sw.get("mpi_library")),
             ("HDF5", sw.get("hdf5_version") and f"{sw.get('hdf5_version')} (parallel: {sw.get('hdf5_parallel')})"),
-            ("clock", (lambda c: f"{c.get('source')}, max offset {c.get('max_abs_offset_s')} s")(env.get("clock") or {})))
+            ("clock", (env.get("clock") or {}).get("source")))
+
+
+def runs_table(header, rows, classes, cmds):
+    """The runs, each followed by a row with its command line."""
+    out = ["<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"]
+    for row, cls, cmd in zip(rows, classes, cmds):
+        c = f' class="{cls}"' if cls else ""
+        out.append(f"<tr{c}>" + "".join(f"<td>{x}</td>" for x in row) + "</tr>")
+        out.append(f"<tr class='cmd'><td colspan='{len(header)}'>$ {esc(' '.join(cmd)) if cmd else 'no command line'}"
+                   f"</td></tr>")
+    return "".join(out) + "</table>"
 
 
 def provenance_section(series):
@@ -526,7 +537,7 @@ def provenance_section(series):
                      + (f", Slurm job {esc(m.get('slurm_job_id'))}" if m.get("slurm_job_id") else "")
                      + f"; driver: <code>{esc(' '.join(m.get('command_line') or []))}</code></p>")
         out.append(head)
-        rows, classes = [], []
+        rows, classes, cmds = [], [], []
         for d in s.docs:
             env = d.data.get("environment") or {}
             key = env_key(d)
@@ -542,20 +553,19 @@ def provenance_section(series):
                          esc((d.data.get("started_at") or "").replace("T", " ")), esc(rec.get("duration_s")),
                          esc(f"{env.get('ranks')} ranks, {env.get('nodes')} node(s)"),
                          esc(", ".join(env.get("hosts") or [])), esc(sizes_of(d.data.get("config"))),
-                         f"<code>{esc(' '.join(d.data.get('command_line') or []))}</code>", f"E{envs.index(key) + 1}",
-                         notes])
+                         f"E{envs.index(key) + 1}", notes])
             classes.append(STATUS_CLASS.get(d.status, "bad") if d.status != "ok" else ("warn" if warnings_of(d)
                                                                                         else None))
+            cmds.append(d.data.get("command_line") or rec.get("command_line") or [])
         for r in s.missing:
             rows.append([esc(r.get("name")), esc(r.get("tool")), esc(r.get("side") or "-"),
                          esc(r.get("repetition") or "-"), esc(json.dumps(r.get("sweep")) if r.get("sweep") else "-"),
                          f"<b>{esc(r.get('status'))}</b>", esc(r.get("started_at")), esc(r.get("duration_s")), "-", "-",
-                         "-", f"<code>{esc(' '.join(r.get('command_line') or []))}</code>", "-",
-                         esc("; ".join(r.get("schema_errors") or []) or f"no document; see {r.get('log')}")])
+                         "-", "-", esc("; ".join(r.get("schema_errors") or []) or f"no document; see {r.get('log')}")])
             classes.append(STATUS_CLASS.get(r.get("status"), "bad"))
-        out.append(table(["document", "tool", "side", "rep.", "sweep point", "status", "started (UTC)", "seconds",
-                          "ranks, nodes", "hosts", "sizes", "command line", "env.", "warnings and errors"],
-                         rows, classes, raw_cols=range(14)))
+            cmds.append(r.get("command_line") or [])
+        out.append(runs_table(["document", "tool", "side", "rep.", "sweep point", "status", "started (UTC)", "seconds",
+                               "ranks, nodes", "hosts", "sizes", "env.", "warnings and errors"], rows, classes, cmds))
     if envs:
         names = [k for k, _ in envs[0]]
         out.append("<h3>Environments</h3>" + table(["", *[f"E{i + 1}" for i in range(len(envs))]],

@@ -272,7 +272,8 @@ def latency_panels(tool, series):
               if any(latency_points(v, ph, 50.0) for v in ok.values())]
     if not phases:
         return ""
-    fig, axes = new_fig(1, 2, height=4.0, sharey=True)
+    # Few phases: p50 and p99 side by side; many: one above the other, full width.
+    fig, axes = new_fig(1, 2, height=4.0, sharey=True) if len(phases) <= 3 else new_fig(2, 1, height=3.4)
     step = 0.8 / max(1, len(series))
     flat = [v for s in series for ph in phases for pk in (50.0, 99.0) for _, v in latency_points(ok[s.name], ph, pk)]
     div, unit = time_unit([v * 1e-9 for v in flat])
@@ -358,8 +359,11 @@ def time_series_panel(tool, series, key):
                             if (p.get("details") or {}).get(key))), None)
         if doc:
             rows.append((s, doc))
+    short = [s.name for s in series if s.name not in {r[0].name for r in rows}]
+    note = (f"<p class='note'>{esc(tool)}: no time series of {esc(', '.join(short))}: the phase ended within its "
+            f"first bucket (a partial bucket is not drawn).</p>") if short else ""
     if not rows:
-        return ""
+        return note
     fig, axes = new_fig(len(rows), 1, height=2.9, sharex=False)
     info, dropped = [], 0
     for i, ((s, doc), ax) in enumerate(zip(rows, axes)):
@@ -395,7 +399,7 @@ def time_series_panel(tool, series, key):
              f"{segs[0][1] * 1e3:g} ms; dashed: phase boundaries; partial last buckets dropped ({dropped})")
     fig.suptitle(title, fontsize=11.5)
     fig.tight_layout()
-    return emit(fig, "time_series", info, title)
+    return emit(fig, "time_series", info, title) + note
 
 
 def doc_label(doc):
@@ -579,7 +583,9 @@ def fmt(x):
     """Two decimals, or 4 significant digits for small values."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    return f"{x:.2f}" if abs(x) >= 100 or x == 0 else f"{x:.4g}"
+    if abs(x) >= 1000:
+        return f"{x:.0f}"
+    return f"{x:.1f}" if abs(x) >= 100 or x == 0 else f"{x:.4g}"
 
 
 @styled
