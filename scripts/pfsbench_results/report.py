@@ -504,12 +504,12 @@ def env_key(d):
             ("kernel", sysm.get("kernel")),
             ("filesystem", f"{tgt.get('fs_type')} at {mount.get('mount_point')} from {mount.get('source')}"),
             ("mount options", mount.get("options")),
-            ("block size, O_DIRECT alignment", f"{tgt.get('block_size_bytes')} B; mem "
-             f"{tgt.get('dio_mem_align_bytes')} B, offset {tgt.get('dio_offset_align_bytes')} B"),
+            ("block size, O_DIRECT alignment", f"{tgt.get('block_size_bytes')} B; " +
+             (f"mem {tgt.get('dio_mem_align_bytes')} B, offset {tgt.get('dio_offset_align_bytes')} B"
+              if tgt.get("dio_offset_align_bytes") is not None else "alignment not reported (no STATX_DIOALIGN)")),
             ("pfsbench", f"{sw.get('pfsbench_version')} (git {sw.get('git_revision')}, {sw.get('build_type')}, "
              f"{sw.get('compiler')})"),
             ("MPI", sw.get("mpi_library")),
-            ("HDF5", sw.get("hdf5_version") and f"{sw.get('hdf5_version')} (parallel: {sw.get('hdf5_parallel')})"),
             ("clock", (env.get("clock") or {}).get("source")))
 
 
@@ -556,7 +556,8 @@ def provenance_section(series):
                          f"E{envs.index(key) + 1}", notes])
             classes.append(STATUS_CLASS.get(d.status, "bad") if d.status != "ok" else ("warn" if warnings_of(d)
                                                                                         else None))
-            cmds.append(d.data.get("command_line") or rec.get("command_line") or [])
+            # the suite's record has the whole launch (mpirun/srun and its options), the document the tool's argv
+            cmds.append(rec.get("command_line") or d.data.get("command_line") or [])
         for r in s.missing:
             rows.append([esc(r.get("name")), esc(r.get("tool")), esc(r.get("side") or "-"),
                          esc(r.get("repetition") or "-"), esc(json.dumps(r.get("sweep")) if r.get("sweep") else "-"),
@@ -568,8 +569,12 @@ def provenance_section(series):
                                "ranks, nodes", "hosts", "sizes", "env.", "warnings and errors"], rows, classes, cmds))
     if envs:
         names = [k for k, _ in envs[0]]
+        hdf5 = sorted({f"{sw.get('hdf5_version')} (parallel: {sw.get('hdf5_parallel')})" for s in series for d in s.docs
+                       for sw in [(d.data.get("environment") or {}).get("software") or {}] if sw.get("hdf5_version")})
         out.append("<h3>Environments</h3>" + table(["", *[f"E{i + 1}" for i in range(len(envs))]],
                                                    [[n, *[dict(e)[n] for e in envs]] for n in names]))
+        if hdf5:
+            out.append(f"<p>HDF5 (recorded by ior_like): {esc(', '.join(hdf5))}</p>")
     return "".join(out)
 
 

@@ -16,17 +16,20 @@ Rules (issue 19):
 FIGURES holds one record per figure of the last report built (reset()
 clears it): {"kind", "title", "width_px", "height_px", "min_font_px",
 "axes": [{"title", "xlabel", "ylabel", "xscale", "yscale", "value_axis",
-"unit", "curves": [{"label", "points"}]}]}."""
+"unit", "curves": [{"label", "points"}], "point_sets": sets of single
+values drawn}]}."""
 import base64
 import html
 import io
 import math
+import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from . import compare, stats  # noqa: E402
 
@@ -113,21 +116,58 @@ def _png_size(data):
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+def plain_log_ticks(ax):
+    """Log axes labelled 0.5, 1, 2, 5, 10 (not 10^0 alone): a panel that
+    spans less than a decade still has readable ticks."""
+    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+        if scale == "log" and getattr(axis, "_pfsb_base2", False) is False:
+            lo, hi = sorted(axis.get_view_interval())
+            decades = math.log10(hi / lo) if lo > 0 and hi > 0 else 99
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)))
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(NullFormatter())
+
+
+def wrap_titles(fig):
+    """Titles wrapped to the width of the figure (suptitle) or their axes
+    (a title wider than the figure would widen the image past the page)."""
+    fig_w_px = fig.get_size_inches()[0] * DPI
+    texts = [(getattr(fig, "_suptitle", None), fig_w_px)]
+    texts += [(ax.title, ax.get_position().width * fig_w_px * 1.15) for ax in fig.axes]
+    for t, width_px in texts:
+        if t is None or not t.get_text():
+            continue
+        per_char_px = t.get_fontsize() * DPI / 72 * 0.56
+        chars = max(30, int(width_px / per_char_px))
+        t.set_text("\n".join(textwrap.fill(line, chars) for line in t.get_text().split("\n")))
+
+
 def emit(fig, kind, axes_info, title):
     """The figure as an <img> at its own pixel size (so fonts keep their
     size), recorded in FIGURES; closes the figure."""
+    for ax in fig.axes:
+        plain_log_ticks(ax)
+    wrap_titles(fig)
+    fig.tight_layout()  # again, with the wrapped titles
     min_px = _min_font_px(fig)
     axes = []
     for ax, info in zip(fig.axes, axes_info):
         curves = [{"label": ln.get_label(), "points": len(ln.get_xdata())}
                   for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+        point_sets = sum(1 for ln in ax.get_lines() if ln.get_label() == "_pts")
         axes.append({"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
-                     "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "curves": curves, **info})
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+                     "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "curves": curves,
+                     "point_sets": point_sets, **info})
+    for _ in range(3):  # long tick labels can push a tight bounding box past the page: shrink to fit
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+        data = buf.getvalue()
+        w, h = _png_size(data)
+        if w <= MAX_WIDTH_PX:
+            break
+        fw, fh = fig.get_size_inches()
+        fig.set_size_inches(fw - (w - MAX_WIDTH_PX + 10) / DPI, fh)
     plt.close(fig)
-    data = buf.getvalue()
-    w, h = _png_size(data)
     FIGURES.append({"kind": kind, "title": title, "width_px": w, "height_px": h, "min_font_px": min_px,
                     "axes": axes})
     return (f'<img alt="{esc(title)}" width="{w}" height="{h}" '
@@ -495,9 +535,10 @@ def ratio_panel(groups, base_name, other_name):
     ax.set_xlabel(axis_label(f"{other_name} against {base_name}, better to the right", "ratio", True))
     ax.set_ylabel("workload, phase, metric")
     ax.grid(axis="x", alpha=0.3)
-    for name, c in (("improvement", "#2a8a2a"), ("regression", "#c0392b"), ("no verdict", "#666666")):
+    for name, c in (("improvement", "#2a8a2a"), ("regression", "#c0392b"),
+                    ("no significant change, or too few runs", "#666666")):
         ax.plot([], [], marker="o", color=c, ls="none", label=name)
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never over a dot
     title = f"{other_name} / {base_name}: ratio of medians with its 95% interval (latency: {base_name} / {other_name})"
     ax.set_title(title, fontsize=11)
     return emit(fig, "ratios", [{"value_axis": "x", "unit": "ratio"}], title)
@@ -559,6 +600,7 @@ def scaling_panel(series_name, run_name, tool, param, points, fixed):
         if xs:
             if max(xs) / max(min(xs), 1e-12) >= 8:
                 ax.set_xscale("log", base=2)
+                ax.xaxis._pfsb_base2 = True  # keeps the sweep values as ticks
             ax.set_xticks(xs)
             ax.set_xticklabels([str(v) for v, _ in points])
             ax.minorticks_off()
