@@ -214,11 +214,10 @@ def verdicts_table(base, other, res):
         ci = "" if r["ci_low"] is None else f" [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
         rows.append([esc(compare.row_label(r)), esc(r["phase"]), esc(rp.human(r["metric"])),
                      esc("-" if r["ratio"] is None else f"{r['ratio']:.3g}x{ci}"),
-                     f"<b>{esc(verdict_text(r, warns, bad))}</b>",
-                     esc(f"{len(warns)} warning(s)" if warns else "") +
-                     (f" <b>{len(bad)} not ok</b>" if bad else "")])
+                     f"<b>{esc(verdict_text(r, warns, bad))}</b>", concern_html(warns, bad)])
         classes.append(row_class(r, warns, bad))
-    return table(["tool (run)", "phase", "metric", f"{other.name} / {base.name} [95% CI]", "verdict", "notes"],
+    return table(["tool (run)", "phase", "metric", f"{other.name} / {base.name} [95% CI]", "verdict",
+                  "warnings and failed runs"],
                  rows, classes, raw_cols=range(6))
 
 
@@ -330,7 +329,8 @@ def before_after_section(comps):
         for title, key in GROUPS:
             groups.append((title, [r for r in res["rows"] if group_of(r) == key
                                    and (r["headline"] or r["metric"] == "latency_p99_ns")]))
-        out.append(rp.ratio_panel(groups, base.name, other.name))
+        out.append(rp.ratio_panel(groups, base.name, other.name,
+                                  lambda r: any(concerns([base, other], r["tool"], r.get("run"), r.get("point")))))
         mode = ("paired by round: ratio = exp(median per-round log ratio), Wilcoxon signed-rank p" if paired else
                 "ratio of the medians over runs, percentile bootstrap 95% interval, Mann-Whitney U p")
         out.append(f"<p class='note'>{esc(mode)}. Latency: lower is better, so a ratio below 1 is an improvement."

@@ -508,21 +508,33 @@ def per_rank_panel(tool, series):
 
 # --- ratios at a glance ------------------------------------------------------
 @styled
-def ratio_panel(groups, base_name, other_name):
+def ratio_panel(groups, base_name, other_name, flagged=lambda row: False):
     """One dot per compared row with its 95% interval, log scale, grouped
-    (bandwidth, metadata rates, latency); right of 1 is better for every
-    row (latency ratios are drawn as base/new)."""
+    (bandwidth, metadata rates, latency; a dashed line between groups);
+    right of 1 is better for every row (latency ratios are drawn as
+    base/new). A row whose runs carry warnings or failed (flagged) is
+    amber, never green."""
     rows = [(g, r) for g, rs in groups for r in rs if r["ratio"] is not None]
     if not rows:
         return ""
     fig, (ax,) = new_fig(height=max(2.4, 0.3 * len(rows) + 1.3))
     labels = []
+    from matplotlib.transforms import blended_transform_factory
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    for g in dict.fromkeys(g for g, _ in rows):
+        ys = [y for y, (g2, _) in enumerate(rows) if g2 == g]
+        ax.text(1.01, (ys[0] + ys[-1]) / 2, g, transform=trans, va="center", ha="left", fontsize=11,
+                fontweight="bold")
+        if ys[0] > 0:
+            ax.axhline(ys[0] - 0.5, color="grey", ls="--", lw=1)
     for y, (g, r) in enumerate(rows):
         better_up = r["higher_is_better"]
         f = (lambda v: v) if better_up else (lambda v: 1 / v)
         ratio = f(r["ratio"])
         lo, hi = (None, None) if r["ci_low"] is None else sorted((f(r["ci_low"]), f(r["ci_high"])))
         c = {"improvement": "#2a8a2a", "regression": "#c0392b"}.get(r["verdict"], "#666666")
+        if flagged(r) and r["verdict"] != "regression":
+            c = "#d08c00"
         if lo is not None:
             ax.plot([lo, hi], [y, y], color=c, lw=3, alpha=0.5, label="_ci")
         ax.plot([ratio], [y], marker="o", color=c, ms=7, ls="none", label="_r")
@@ -535,11 +547,9 @@ def ratio_panel(groups, base_name, other_name):
     ax.set_xlabel(axis_label(f"{other_name} against {base_name}, better to the right", "ratio", True))
     ax.set_ylabel("workload, phase, metric")
     ax.grid(axis="x", alpha=0.3)
-    for name, c in (("improvement", "#2a8a2a"), ("regression", "#c0392b"),
-                    ("no significant change, or too few runs", "#666666")):
-        ax.plot([], [], marker="o", color=c, ls="none", label=name)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never over a dot
-    title = f"{other_name} / {base_name}: ratio of medians with its 95% interval (latency: {base_name} / {other_name})"
+    title = (f"{other_name} / {base_name}: ratio of medians with its 95% interval (latency: {base_name} / "
+             f"{other_name}); green: improvement, red: regression, grey: no significant change or too few runs, "
+             f"amber: its runs carry warnings or failed")
     ax.set_title(title, fontsize=11)
     return emit(fig, "ratios", [{"value_axis": "x", "unit": "ratio"}], title)
 

@@ -236,7 +236,7 @@ class Report(unittest.TestCase):
                                   self.page)
         self.assertEqual(len(verdict_rows), 2)
         for cls, rest in verdict_rows:
-            self.assertIn("warning(s)", rest)
+            self.assertIn("O_DIRECT on tmpfs is not direct", rest)
             self.assertNotEqual(cls, ' class="ok"')
 
     def test_figures_have_axis_labels_with_units_and_readable_fonts(self):
