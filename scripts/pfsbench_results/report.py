@@ -72,7 +72,7 @@ class Series:
 def series_of(run_dirs):
     series, seen = [], {}
     for rd in run_dirs:
-        label = rd.label
+        label = documents.printable(rd.label)  # bytes that are not UTF-8 as \xNN, in the page and in the plots
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
@@ -364,7 +364,7 @@ def acceptance_section(spec, run_dirs):
                      r["runs"], "pass" if r["passed"] else "FAIL", r["message"]])
         classes.append("ok" if r["passed"] else "bad")
     head = "passed" if res["passed"] else "FAILED"
-    return (f"<h2 id='acceptance'>Acceptance</h2><p>{esc(res['title'])} ({esc(res['spec'])}): <b>{head}</b>. Each "
+    return (f"<a id='acceptance'></a><h2>Acceptance</h2><p>{esc(res['title'])} ({esc(res['spec'])}): <b>{head}</b>. Each "
             f"run gives one value, the median of its iterations.</p>" +
             table(["requirement", "tool", "phase", "metric", "required", "statistic", "measured", "runs", "result",
                    "detail"], rows, classes)), res
