@@ -284,11 +284,12 @@ def summary_section(series, comps, acc):
         if rd.is_ab():
             out.append(ab_sentence(rd))
     out.append(compared_table(series))
-    if acc is not None:
-        failed = [r for r in acc["lines"] if not r["passed"]]
-        out.append(f"<p class='big {'ok' if acc['passed'] else 'bad'}'>Acceptance: <b>{esc(acc['title'])}</b> "
-                   f"({esc(acc['spec'])}): <b>{'PASSED' if acc['passed'] else 'FAILED'}</b>, "
-                   f"{len(acc['lines']) - len(failed)} of {len(acc['lines'])} requirements met"
+    for name, res in acc or []:
+        failed = [r for r in res["lines"] if not r["passed"]]
+        who = f"{esc(name)}: " if len(acc) > 1 else ""
+        out.append(f"<p class='big {'ok' if res['passed'] else 'bad'}'>{who}Acceptance: <b>{esc(res['title'])}</b> "
+                   f"({esc(res['spec'])}): <b>{'PASSED' if res['passed'] else 'FAILED'}</b>, "
+                   f"{len(res['lines']) - len(failed)} of {len(res['lines'])} requirements met"
                    + (": failed " + esc(", ".join(r["name"] for r in failed)) if failed else "")
                    + " (<a href='#acceptance'>details</a>)</p>")
     if not comps:
@@ -349,25 +350,31 @@ def before_after_section(comps):
     return "".join(out)
 
 
-def acceptance_section(spec, run_dirs):
-    """The acceptance spec evaluated on the documents of every directory:
-    (html, result)."""
+def acceptance_section(spec, series):
+    """The acceptance spec evaluated on each series on its own (an
+    acceptance is of one system: two filesystems, or the sides of an A/B,
+    are never pooled): (html, [(series name, result)])."""
     if spec is None:
         return "", None
-    docs = [d for rd in run_dirs for d in rd.docs]
-    res = accept.evaluate(spec, docs)
-    rows, classes = [], []
-    for r in res["lines"]:
-        op = ">=" if r["bound"] == "at_least" else "<="
-        rows.append([r["name"], r["tool"], r["phase"], r["metric"], f"{op} {accept.show_value(r['metric'], r['required'])}",
-                     r["statistic"], "-" if r["value"] is None else accept.show_value(r["metric"], r["value"]),
-                     r["runs"], "pass" if r["passed"] else "FAIL", r["message"]])
-        classes.append("ok" if r["passed"] else "bad")
-    head = "passed" if res["passed"] else "FAILED"
-    return (f"<a id='acceptance'></a><h2>Acceptance</h2><p>{esc(res['title'])} ({esc(res['spec'])}): <b>{head}</b>. Each "
-            f"run gives one value, the median of its iterations.</p>" +
-            table(["requirement", "tool", "phase", "metric", "required", "statistic", "measured", "runs", "result",
-                   "detail"], rows, classes)), res
+    results, out = [], ["<a id='acceptance'></a><h2>Acceptance</h2>"]
+    for s in series:
+        res = accept.evaluate(spec, s.docs)
+        results.append((s.name, res))
+        rows, classes = [], []
+        for r in res["lines"]:
+            op = ">=" if r["bound"] == "at_least" else "<="
+            rows.append([r["name"], r["tool"], r["phase"], r["metric"],
+                         f"{op} {accept.show_value(r['metric'], r['required'])}", r["statistic"],
+                         "-" if r["value"] is None else accept.show_value(r["metric"], r["value"]),
+                         r["runs"], "pass" if r["passed"] else "FAIL", r["message"]])
+            classes.append("ok" if r["passed"] else "bad")
+        head = "passed" if res["passed"] else "FAILED"
+        who = f"{esc(s.name)}: " if len(series) > 1 else ""
+        out.append(f"<p>{who}{esc(res['title'])} ({esc(res['spec'])}): <b>{head}</b>. Each run gives one value, the "
+                   f"median of its iterations.</p>" +
+                   table(["requirement", "tool", "phase", "metric", "required", "statistic", "measured", "runs",
+                          "result", "detail"], rows, classes))
+    return "".join(out), results
 
 
 def warnings_section(series):
@@ -609,7 +616,7 @@ def build(paths, title=None, spec=None):
             if t and t not in tools:
                 tools.append(t)
     title = title or "pfsbench report: " + " vs ".join(s.name for s in series)
-    acc_html, acc = acceptance_section(spec, run_dirs)
+    acc_html, acc = acceptance_section(spec, series)
     comps = comparisons(series)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     body = [f"<h1>{esc(title)}</h1><p class='note'>generated {stamp} UTC from {len(run_dirs)} results director{'y' if len(run_dirs) == 1 else 'ies'}: "

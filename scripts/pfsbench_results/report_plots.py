@@ -429,9 +429,13 @@ def time_series_panel(tool, series, key):
         for start, end, name in bounds:
             ax.axvline(start, color="grey", ls="--", lw=1)
             ax.axvline(end, color="grey", ls="--", lw=1)
-        ax.set_ylim(bottom=0)
+        log = spans_decade(values_all)
+        if log:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
         ax.set_xlabel("time since the first phase started, s (phases end to end, barriers left out)")
-        ax.set_ylabel(axis_label("bandwidth" if is_bw else "rate", unit))
+        ax.set_ylabel(axis_label("bandwidth" if is_bw else "rate", unit, log))
         ax.set_title(f"{s.name}: {doc_label(doc)}, first iteration", fontsize=11)
         ax.legend(loc="lower left", ncol=min(4, len(segs)))
         info.append({"value_axis": "y", "unit": unit, "tool": tool})

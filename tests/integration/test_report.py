@@ -213,6 +213,12 @@ class Report(unittest.TestCase):
             first = page[:page.index("<h2 id='warnings'>")]
             self.assertTrue(re.search(rf"Acceptance: <b>tiny</b> \([^)]*\): <b>{expect}</b>", first), expect)
             self.assertLess(page.index(expect), page.index("<h2>Acceptance</h2>"))
+        # several series: each evaluated on its own runs, never pooled
+        page = report.build([self.one, self.two], spec=accept.load(spec_path))
+        for name in ("one", "two A", "two B"):
+            self.assertTrue(re.search(rf"<p class='big bad'>{name}: Acceptance: <b>tiny</b> [^<]*<b>FAILED</b>", page),
+                            name)
+            self.assertTrue(re.search(rf"<p>{name}: tiny \(", page[page.index("<h2>Acceptance</h2>"):]), name)
 
     def test_every_warning_of_every_document_is_in_the_page(self):
         docs = [d for p in (self.one, self.two) for d in documents.RunDir(p).docs]
@@ -368,6 +374,22 @@ class PlotRules(unittest.TestCase):
         self.assertIn("last finisher", f["title"])
         self.assertEqual(f["axes"][0]["xlabel"], "time per rank in the phase, s")
         self.assertEqual(rp.rank_spread([doc], "read"), (0.5, 0.7, 3.0))
+
+    def test_a_workload_with_a_failed_run_or_a_warning_is_never_green(self):
+        ok = [FakeDoc([phase("write", 2e9)]) for _ in range(5)]
+        failed = FakeDoc([phase("write", 1e9)], status="failed")
+        warned = FakeDoc([phase("write", 2e9)])
+        warned.data["warnings"] = ["the cache was not defeated"]
+        base = [FakeDoc([phase("write", 1e9)]) for _ in range(5)]
+        row = {"tool": "ior_like", "run": "ior_like", "point": None, "headline": True, "verdict": "improvement"}
+        for new, cls in ((ok, "ok"), (ok + [failed], "bad"), (ok + [warned], "warn")):
+            sides = [report.Series("base", None, base, []), report.Series("new", None, new, [])]
+            warns, bad = report.concerns(sides, "ior_like", "ior_like", None)
+            self.assertEqual(report.row_class(row, warns, bad), cls)
+        self.assertEqual(report.row_class(dict(row, verdict="regression"), [], []), "bad")
+        # a run that left no document counts as not ok too
+        sides = [report.Series("new", None, ok, [{"tool": "ior_like", "name": "ior_like", "status": "interrupted"}])]
+        self.assertEqual(report.concerns(sides, "ior_like", "ior_like", None)[1], [("new", "ior_like", "interrupted")])
 
     def test_failed_runs_are_not_drawn_as_samples(self):
         ok = FakeDoc([phase("write", 1e9)])
