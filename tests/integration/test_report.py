@@ -213,7 +213,19 @@ class Report(unittest.TestCase):
             first = page[:page.index("<h2 id='warnings'>")]
             self.assertTrue(re.search(rf"Acceptance: <b>tiny</b> \([^)]*\): <b>{expect}</b>", first), expect)
             self.assertLess(page.index(expect), page.index("<h2>Acceptance</h2>"))
+        # a requirement met by runs that carry warnings says so (dio_batch on tmpfs: O_DIRECT not direct)
+        with open(spec_path, "w") as f:
+            f.write('title = "dio"\n[[require]]\nname = "dio write"\ntool = "dio_batch"\nphase = "write"\n'
+                    'at_least = "1 MiB/s"\n')
+        page = report.build([self.one], spec=accept.load(spec_path))
+        self.assertTrue(re.search(r"<p class='big warn'>Acceptance: <b>dio</b> [^<]*<b>PASSED</b>, 1 of 1 requirements "
+                                  r"met; met with warnings of their runs: dio write", page))
+        self.assertTrue(re.search(r'<tr class="warn"><td>dio write</td>.*?pass, with warnings.*?O_DIRECT on tmpfs is '
+                                  r'not direct', page))
         # several series: each evaluated on its own runs, never pooled
+        with open(spec_path, "w") as f:
+            f.write(f'title = "tiny"\n[[require]]\nname = "ior write"\ntool = "ior_like"\nphase = "write"\n'
+                    f'at_least = "1000 TiB/s"\n[require.workload]\niterations = 2\n')
         page = report.build([self.one, self.two], spec=accept.load(spec_path))
         for name in ("one", "two A", "two B"):
             self.assertTrue(re.search(rf"<p class='big bad'>{name}: Acceptance: <b>tiny</b> [^<]*<b>FAILED</b>", page),
