@@ -424,7 +424,6 @@ def tool_warnings(tool, series):
 
 def threads_panel(series):
     """mmap_read: bandwidth over readers (ranks x threads), median and IQR."""
-    import matplotlib.pyplot as plt  # noqa: F401 - report_plots configured the backend
     points = {}
     for s in series:
         for d in s.tool_docs("mmap_read"):
@@ -629,7 +628,8 @@ def build(paths, title=None, spec=None):
     acc_html, acc = acceptance_section(spec, series)
     comps = comparisons(series)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    body = [f"<h1>{esc(title)}</h1><p class='note'>generated {stamp} UTC from {len(run_dirs)} results director{'y' if len(run_dirs) == 1 else 'ies'}: "
+    dirs = "directory" if len(run_dirs) == 1 else "directories"
+    body = [f"<h1>{esc(title)}</h1><p class='note'>generated {stamp} UTC from {len(run_dirs)} results {dirs}: "
             f"{esc(', '.join(rd.path for rd in run_dirs))}</p>",
             summary_section(series, comps, acc), io500_section(run_dirs), before_after_section(comps), acc_html,
             warnings_section(series)]

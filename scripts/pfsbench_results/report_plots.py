@@ -636,7 +636,7 @@ def scaling_panel(series_name, run_name, tool, param, points, fixed):
 
 
 def fmt(x):
-    """Two decimals, or 4 significant digits for small values."""
+    """A table number: no decimals from 1000, one from 100, else 4 significant digits."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     if abs(x) >= 1000:

@@ -224,8 +224,8 @@ class Report(unittest.TestCase):
                                   r'not direct', page))
         # several series: each evaluated on its own runs, never pooled
         with open(spec_path, "w") as f:
-            f.write(f'title = "tiny"\n[[require]]\nname = "ior write"\ntool = "ior_like"\nphase = "write"\n'
-                    f'at_least = "1000 TiB/s"\n[require.workload]\niterations = 2\n')
+            f.write('title = "tiny"\n[[require]]\nname = "ior write"\ntool = "ior_like"\nphase = "write"\n'
+                    'at_least = "1000 TiB/s"\n[require.workload]\niterations = 2\n')
         page = report.build([self.one, self.two], spec=accept.load(spec_path))
         for name in ("one", "two A", "two B"):
             self.assertTrue(re.search(rf"<p class='big bad'>{name}: Acceptance: <b>tiny</b> [^<]*<b>FAILED</b>", page),
