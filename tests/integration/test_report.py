@@ -28,7 +28,7 @@ import tempfile
 import unittest
 
 import pfsb
-from pfsbench_results import accept, compare, documents, report, report_plots as rp
+from pfsbench_results import accept, compare, documents, project, report, report_plots as rp
 
 SUITE = os.path.join(pfsb.ROOT, "scripts", "suite")
 REPORT = os.path.join(pfsb.ROOT, "scripts", "report")
@@ -144,7 +144,7 @@ class Report(unittest.TestCase):
         self.assertGreaterEqual(len(imgs), 8)
         self.assertTrue(all(src.startswith("data:image/png;base64,") for src in imgs))
         for section in ("<h2 id='runs'>Runs and provenance</h2>", "<h2>Before / after: two B against one</h2>",
-                        "<h2>ior_like</h2>", "<h2>mdtest_like</h2>", "<h2>dio_batch</h2>", "<h2>mmap_read</h2>",
+                        *(f"<h2>{tool}</h2>" for tool in project.tools() if tool != "find_like"),
                         "<h3>Environments</h3>", "95% CI", "<h3>Bandwidth</h3>", "<h3>Metadata rates</h3>",
                         "<h3>Latency</h3>", "mmap_read: thread scaling", "bandwidth over time",
                         "latency of every iteration", "time per rank", "<h3>Stonewall</h3>",
