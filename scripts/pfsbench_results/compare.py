@@ -29,6 +29,8 @@ larger than PCT, a failed or interrupted matched run, a phase of the base
 side missing on the new side, a workload of the base side without runs on
 the new side, nothing matched, or too few runs."""
 
+import json
+
 from . import UsageError, stats
 
 # metric -> (direction: +1 higher is better, -1 lower; scale; unit)
@@ -242,7 +244,7 @@ def compare_pair(bdocs, ndocs, metrics, paired=False, seed=0, min_runs=MIN_RUNS)
             mb, mn = stats.median(b), stats.median(n)
             if mb == 0:
                 continue
-            row = {"tool": tool, "run": run, "phase": phase, "metric": metric, "headline": metric == head,
+            row = {"tool": tool, "run": run, "point": point_of(bdocs), "phase": phase, "metric": metric, "headline": metric == head,
                    "higher_is_better": METRICS[metric][0] > 0, "n_base": len(b), "n_new": len(n),
                    "median_base": mb, "median_new": mn, "spread_base": spread(rb), "spread_new": spread(rn),
                    "runs_base": rb, "runs_new": rn}
@@ -286,9 +288,20 @@ def verdict(row, n_runs, min_runs=MIN_RUNS):
     return "improvement" if better else "regression"
 
 
+def point_of(docs):
+    """The sweep point of these runs (scripts/suite's record "sweep", e.g.
+    {"ranks": 4}), or None outside a sweep."""
+    points = {json.dumps(d.record.get("sweep") or {}, sort_keys=True) for d in docs}
+    return json.loads(points.pop()) or None if len(points) == 1 else None
+
+
 def row_label(row):
-    """tool, plus the suite run's name when it says more (ior_like (ior_like_fpp))."""
-    return row["tool"] if row.get("run") in (None, row["tool"]) else f"{row['tool']} ({row['run']})"
+    """tool, plus the suite run's name when it says more (ior_like (ior_like_fpp)),
+    plus the sweep point (ior_like (ior) at ranks 4)."""
+    label = row["tool"] if row.get("run") in (None, row["tool"]) else f"{row['tool']} ({row['run']})"
+    if row.get("point"):
+        label += " at " + ", ".join(f"{k} {v}" for k, v in row["point"].items())
+    return label
 
 
 def beyond_gate(row, gate_pct):

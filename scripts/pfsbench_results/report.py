@@ -1,321 +1,596 @@
-"""One self-contained HTML report of one or more results directories.
+"""One self-contained HTML report of one or more results directories: the
+acceptance document a storage team hands on.
+
+Order of the page: first what was compared (the sides, their labels,
+targets and filesystems; for an A/B what A and B were), the verdict per
+tool and phase, the acceptance spec's result and the runs that failed;
+then the before/after ratios grouped as bandwidth, metadata rates and
+latency (each row with the warnings of its runs); every warning of every
+document; one section per tool (report_plots: honest plots); scaling
+curves of sweeps; the runs with their provenance (command line, sizes,
+ranks, nodes, hosts, CPU, memory, kernel, filesystem and mount options,
+versions, start time).
 
 Plots are matplotlib PNGs embedded as data: URIs; the page has no script
-and fetches nothing. Several directories are shown side by side, labelled
-by the suite's --label, the documents' label or the filesystem type; an
-A/B directory shows its two sides and their comparison (scripts/compare's
-interval). Failed and interrupted runs are listed as such."""
-import base64
+and fetches nothing. A run that did not end ok is never a sample: it is
+listed as failed or interrupted, and a workload with one is never shown
+as a plain (green) improvement."""
 import datetime
 import html
-import io
+import json
 import os
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from . import UsageError, accept, compare, documents  # noqa: E402
+from . import UsageError, accept, compare, documents
+from . import report_plots as rp
 
 STATUS_CLASS = {"ok": "ok", "failed": "bad", "verify_failed": "bad", "usage_error": "bad", "setup_failed": "bad",
                 "interrupted": "warn", "not_run": "warn", "pending": "warn"}
-CSS = """body{font-family:sans-serif;margin:2em;max-width:80em;color:#222}
-table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left}
-th{background:#eee}td{max-width:22em;overflow-wrap:break-word}.ok{background:#dfd}.bad{background:#fcc}.warn{background:#ffd}
-img{max-width:100%;display:block;margin:0.5em 0}h2{border-bottom:2px solid #444}.note{color:#555}"""
-
-
-class Series:
-    """The documents of one label (and one side of an A/B directory)."""
-
-    def __init__(self, name, run_dir, docs):
-        self.name, self.run_dir, self.docs = name, run_dir, docs
-
-    def tool_docs(self, tool):
-        return [d for d in self.docs if d.tool == tool]
-
-
-def series_of(run_dirs):
-    series, seen = [], {}
-    for rd in run_dirs:
-        label = rd.label
-        seen[label] = seen.get(label, 0) + 1
-        if seen[label] > 1:
-            label = f"{label} ({seen[label]})"
-        if rd.is_ab():
-            for side in ("A", "B"):
-                series.append(Series(f"{label} {side}", rd, [d for d in rd.docs if d.side == side]))
-        else:
-            series.append(Series(label, rd, rd.docs))
-    return series
-
-
-def png(fig):
-    """The figure as an <img> with its PNG inline; its title is the alt text."""
-    sup = getattr(fig, "_suptitle", None)  # Figure.get_suptitle() is matplotlib >= 3.8; Debian 12 has 3.6
-    title = sup.get_text() if sup else fig.axes[0].get_title()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return f'<img alt="{esc(title)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
-
-
-def num(x):
-    """Two decimals, or 4 significant digits for small values (durations in s)."""
-    return f"{x:.2f}" if abs(x) >= 100 or x == 0 else f"{x:.4g}"
+CSS = """body{font-family:sans-serif;font-size:15px;margin:1.2em 2em;max-width:1180px;color:#222}
+table{border-collapse:collapse;margin:0.4em 0 1.2em}td,th{border:1px solid #ccc;padding:0.2em 0.45em;text-align:left;
+vertical-align:top}th{background:#eee}td{max-width:30em;overflow-wrap:break-word}.ok{background:#dfd}.bad{background:#fcc}
+.warn{background:#ffd}img{max-width:100%;height:auto;display:block;margin:0.5em 0}h2{border-bottom:2px solid #444;
+margin-top:1.4em}.note{color:#555}.big{font-size:1.25em}code{font-size:0.92em;overflow-wrap:anywhere}
+.wl{color:#7a4b00;font-size:0.92em}ul.wl{margin:0.2em 0;padding-left:1.2em}td.cmd{max-width:34em;font-family:monospace;
+font-size:0.85em}tr.cmd td{font-family:monospace;font-size:0.82em;color:#444;border-top:none;max-width:none}"""
+GROUPS = (("Bandwidth", "bandwidth"), ("Metadata rates", "metadata"), ("Latency", "latency"))
+METADATA_TOOLS = {"mdtest_like", "find_like"}
+COMPARED_METRICS = ("bandwidth_bytes_per_s", "ops_per_s", "latency_p50_ns", "latency_p99_ns")
 
 
 def esc(v):
     return html.escape("-" if v is None else documents.printable(v))
 
 
-def table(header, rows, classes=None):
+def table(header, rows, classes=None, raw_cols=()):
+    """An HTML table; cells are escaped except the columns in raw_cols
+    (already HTML)."""
     out = ["<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"]
     for i, row in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        out.append(f"<tr{cls}>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+        cells = "".join(f"<td>{c if j in raw_cols else esc(c)}</td>" for j, c in enumerate(row))
+        out.append(f"<tr{cls}>{cells}</tr>")
     return "".join(out) + "</table>"
 
 
-def headline(docs):
-    """The metric a tool's phases are best read by: bandwidth when every
-    phase has one, else the rate (metadata phases move no bytes)."""
-    phases = [p for d in docs for p in d.phases()]
-    has_bw = phases and all(p.get("bandwidth_bytes_per_s") for p in phases)
-    return ("bandwidth_bytes_per_s", 2**20, "MiB/s") if has_bw else ("ops_per_s", 1, "ops/s")
+# --- series ------------------------------------------------------------------
+class Series:
+    """The documents of one label (and one side of an A/B directory), and
+    its runs that left no document."""
+
+    def __init__(self, name, run_dir, docs, records, side=None):
+        self.name, self.run_dir, self.docs, self.records, self.side = name, run_dir, docs, records, side
+
+    def tool_docs(self, tool):
+        return [d for d in self.docs if d.tool == tool]
+
+    @property
+    def missing(self):
+        have = {id(d.record) for d in self.docs}
+        return [r for r in self.records if id(r) not in have and r.get("status") not in ("pending",)]
 
 
-def plot_rates(tool, series):
-    docs = [d for s in series for d in s.tool_docs(tool)]
-    metric, scale, unit = headline(docs)
-    phases = compare.phase_names(docs)
-    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(phases) * max(1, len(series)) / 2), 3.6))
-    width = 0.8 / max(1, len(series))
-    for i, s in enumerate(series):
-        xs, med, lo, hi = [], [], [], []
-        for j, ph in enumerate(phases):
-            vals = compare.samples(s.tool_docs(tool), ph, metric)
-            if vals:
-                m = compare.stats.median(vals) / scale
-                xs.append(j + (i - (len(series) - 1) / 2) * width)
-                med.append(m)
-                lo.append(m - min(vals) / scale)
-                hi.append(max(vals) / scale - m)
-        if xs:
-            ax.bar(xs, med, width, yerr=[lo, hi], capsize=3, label=s.name)
-    ax.set_xticks(range(len(phases)))
-    ax.set_xticklabels(phases, rotation=20, ha="right")
-    ax.set_ylabel(unit)
-    ax.set_title(f"{tool}: {metric} per phase (bar: median; whiskers: min..max over iterations and runs)")
-    ax.legend(fontsize="small")
-    return png(fig)
+def series_of(run_dirs):
+    series, seen = [], {}
+    for rd in run_dirs:
+        label = documents.printable(rd.label)  # bytes that are not UTF-8 as \xNN, in the page and in the plots
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label} ({seen[label]})"
+        if rd.is_ab():
+            for side in ("A", "B"):
+                series.append(Series(f"{label} {side}", rd, [d for d in rd.docs if d.side == side],
+                                     [r for r in rd.records if r.get("side") == side], side))
+        else:
+            series.append(Series(label, rd, rd.docs, rd.records))
+    return series
 
 
-def plot_latency(tool, series):
-    """p50 and p99 per phase and series (grouped bars, log scale), and a
-    table of every percentile, from each series' first document that has them."""
-    rows = []
-    phases = compare.phase_names([d for s in series for d in s.tool_docs(tool)])
-    values = {}
+def doc_name(d):
+    return d.record.get("document") or os.path.basename(d.path)
+
+
+def warnings_of(d):
+    return [documents.printable(w) for w in d.data.get("warnings") or []]
+
+
+def errors_of(d):
+    return [documents.printable(e.get("message", e)) if isinstance(e, dict) else documents.printable(e)
+            for e in d.data.get("errors") or []]
+
+
+def same_workload(d, tool, run, point):
+    return d.tool == tool and d.record.get("name", d.tool) in (run, None) and \
+        (d.record.get("sweep") or None) == (point or None)
+
+
+def concerns(series_list, tool, run, point):
+    """(warnings, runs not ok) of the documents of one workload in these
+    series: [(series, document, text)], [(series, document or run, status)]."""
+    warns, bad = [], []
+    for s in series_list:
+        for d in s.docs:
+            if not same_workload(d, tool, run or tool, point):
+                continue
+            warns += [(s.name, doc_name(d), w) for w in warnings_of(d)]
+            if d.status != "ok":
+                bad.append((s.name, doc_name(d), d.status))
+        for r in s.missing:
+            if r.get("tool") == tool and r.get("name") in (run or tool,) and (r.get("sweep") or None) == point:
+                bad.append((s.name, r.get("name"), r.get("status")))
+    return warns, bad
+
+
+def concern_html(warns, bad):
+    items = [f"<li><b>{esc(st)}</b>: {esc(s)} {esc(n)} (not a sample)</li>" for s, n, st in bad]
+    seen = set()
+    for s, n, w in warns:
+        if w in seen:
+            continue
+        seen.add(w)
+        count = sum(1 for _, _, x in warns if x == w)
+        items.append(f"<li>{esc(w)} <span class='note'>({count} run{'s' if count > 1 else ''}, e.g. "
+                     f"{esc(s)} {esc(n)})</span></li>")
+    return f"<ul class='wl'>{''.join(items)}</ul>" if items else ""
+
+
+# --- comparisons -------------------------------------------------------------
+def comparisons(series):
+    """[(base, other, result or UsageError text, paired)]: each series
+    against the first; the two sides of an --ab directory paired."""
+    out = []
+    if len(series) < 2:
+        return out
+    base = series[0]
+    for other in series[1:]:
+        paired = other.run_dir is base.run_dir and base.run_dir.is_ab()
+        try:
+            res = compare.compare(compare.Side(base.name, base.docs, base.missing),
+                                  compare.Side(other.name, other.docs, other.missing),
+                                  COMPARED_METRICS, None, force=True, paired=paired)
+        except UsageError as e:
+            res = str(e)
+        out.append((base, other, res, paired))
+    return out
+
+
+def group_of(row):
+    """bandwidth, metadata or latency; None for a row left out of the
+    groups (a metadata phase's bytes/s, an ops/s beside a bandwidth)."""
+    if row["metric"].startswith("latency_"):
+        return "latency"
+    if row["metric"] == "bandwidth_bytes_per_s":
+        return "bandwidth" if row["tool"] not in METADATA_TOOLS else None
+    if row["metric"] == "ops_per_s" and (row["tool"] in METADATA_TOOLS or row["headline"]):
+        return "metadata" if row["tool"] in METADATA_TOOLS else "bandwidth"
+    return None  # ops/s beside a bandwidth: the same denominator, the same ratio
+
+
+def row_class(row, warns, bad):
+    if bad:
+        return "bad"
+    if not row["headline"]:
+        return None
+    if warns:
+        return "warn"
+    return {"regression": "bad", "improvement": "ok"}.get(row["verdict"])
+
+
+def verdict_text(row, warns, bad):
+    v = row["verdict"] if row["headline"] else f"({row['verdict']}; not counted)"
+    if bad:
+        v += f"; {len(bad)} run(s) did not end ok"
+    if warns and row["headline"]:
+        v += "; read with the warnings"
+    return v
+
+
+def ratio_rows(base, other, res, group):
+    rows, classes = [], []
+    for r in res["rows"]:
+        if group_of(r) != group:
+            continue
+        warns, bad = concerns([base, other], r["tool"], r.get("run"), r.get("point"))
+        vals = [r["median_base"], r["median_new"]]
+        if r["metric"].startswith("latency_"):
+            div, unit = 1e3, "us"
+        else:
+            div, unit = rp.metric_unit(r["metric"], vals)
+        ci = "-" if r["ci_low"] is None else f"[{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
+        rows.append([esc(compare.row_label(r)), esc(r["phase"]), esc(f"{rp.human(r['metric'])}, {unit}"),
+                     esc(rp.fmt(r["median_base"] / div)), esc(rp.fmt(r["median_new"] / div)),
+                     "-" if r["ratio"] is None else f"<b>{r['ratio']:.3g}</b>", esc(ci),
+                     esc("-" if r["p_value"] is None else f"{r['p_value']:.3g}"),
+                     esc(f"{r['n_base']}/{r['n_new']}"), esc(verdict_text(r, warns, bad)), concern_html(warns, bad)])
+        classes.append(row_class(r, warns, bad))
+    return rows, classes
+
+
+def verdicts_table(base, other, res):
+    rows, classes = [], []
+    for r in res["rows"]:
+        if not r["headline"]:
+            continue
+        warns, bad = concerns([base, other], r["tool"], r.get("run"), r.get("point"))
+        ci = "" if r["ci_low"] is None else f" [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
+        rows.append([esc(compare.row_label(r)), esc(r["phase"]), esc(rp.human(r["metric"])),
+                     esc("-" if r["ratio"] is None else f"{r['ratio']:.3g}x{ci}"),
+                     f"<b>{esc(verdict_text(r, warns, bad))}</b>", concern_html(warns, bad)])
+        classes.append(row_class(r, warns, bad))
+    return table(["tool (run)", "phase", "metric", f"{other.name} / {base.name} [95% CI]", "verdict",
+                  "warnings and failed runs"],
+                 rows, classes, raw_cols=range(6))
+
+
+def ab_sentence(rd):
+    m = rd.manifest or {}
+    ab = m.get("ab") or {}
+    reps = m.get("repeat")
+    def cmd(c):
+        return f"<code>{esc(c)}</code>" if c else "no setup command"
+    return (f"<p class='big'>A/B of suite <b>{esc(m.get('suite'))}</b> on <code>{esc(m.get('target'))}</code>: "
+            f"{esc(reps)} round(s), each runs every workload on both sides back to back, which side first drawn per "
+            f"round (seed {esc(ab.get('seed'))}). <b>A</b> = the runs after {cmd(ab.get('a_setup'))}; "
+            f"<b>B</b> = the runs after {cmd(ab.get('b_setup'))}. Everything else (binaries, options, target) is "
+            f"the same; B is compared against A, paired by round.</p>")
+
+
+def fs_of(docs):
+    out = []
+    for d in docs:
+        tgt = (d.data.get("environment") or {}).get("target") or {}
+        mount = tgt.get("mount") or {}
+        t = f"{tgt.get('fs_type')} on {mount.get('mount_point')} ({mount.get('source')})"
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def time_range(docs):
+    starts = sorted(d.data.get("started_at") for d in docs if d.data.get("started_at"))
+    ends = sorted(d.data.get("finished_at") for d in docs if d.data.get("finished_at"))
+    if not starts:
+        return "-"
+    return f"{starts[0].replace('T', ' ')[:19]} .. {(ends[-1] if ends else starts[-1]).replace('T', ' ')[:19]} UTC"
+
+
+def status_counts(s):
+    counts = {}
+    for d in s.docs:
+        counts[d.status] = counts.get(d.status, 0) + 1
+    for r in s.missing:
+        counts[r.get("status")] = counts.get(r.get("status"), 0) + 1
+    return ", ".join(f"{n} {st}" for st, n in sorted(counts.items(), key=lambda kv: str(kv[0])))
+
+
+def compared_table(series):
+    rows, classes = [], []
     for s in series:
-        for ph in phases:
-            p = next((p for d in s.tool_docs(tool) for p in d.phases(ph) if p.get("latency")), None)
-            if p:
-                pct = {r["p"]: r["latency_ns"] / 1e3 for r in p["latency"]["percentiles"]}
-                values[(s.name, ph)] = pct
-                rows.append([s.name, ph] + [f"{pct[k]:.1f}" if k in pct else "-" for k in (50.0, 90.0, 99.0, 99.9)])
+        m = s.run_dir.manifest or {}
+        what = (f"side {s.side} of an A/B" if s.side else f"suite {m.get('suite')}" if m else "documents")
+        labels = sorted({d.data.get("label") for d in s.docs if d.data.get("label")})
+        tags = sorted({f"{k}={v}" for d in s.docs for k, v in (d.data.get("tags") or {}).items()
+                       if k not in ("suite", "side", "sweep")})
+        rows.append([s.name, what, ", ".join(labels) or "-", m.get("target") or "-", "; ".join(fs_of(s.docs)),
+                     ", ".join(tags) or "-", status_counts(s), time_range(s.docs)])
+        bad = any(d.status != "ok" for d in s.docs) or s.missing
+        classes.append("bad" if bad else None)
+    return table(["series", "what", "label", "target", "filesystem (mount point, source)", "tags", "runs",
+                  "when"], rows, classes)
+
+
+def summary_section(series, comps, acc):
+    out = ["<h2 id='summary'>What was compared, and the verdict</h2>"]
+    for rd in dict.fromkeys(s.run_dir for s in series):
+        if rd.is_ab():
+            out.append(ab_sentence(rd))
+    out.append(compared_table(series))
+    for name, res in acc or []:
+        failed = [r for r in res["lines"] if not r["passed"]]
+        warned = [r for r in res["lines"] if r["passed"] and r.get("warnings")]
+        who = f"{esc(name)}: " if len(acc) > 1 else ""
+        cls = "bad" if not res["passed"] else "warn" if warned else "ok"
+        out.append(f"<p class='big {cls}'>{who}Acceptance: <b>{esc(res['title'])}</b> "
+                   f"({esc(res['spec'])}): <b>{'PASSED' if res['passed'] else 'FAILED'}</b>, "
+                   f"{len(res['lines']) - len(failed)} of {len(res['lines'])} requirements met"
+                   + (": failed " + esc(", ".join(r["name"] for r in failed)) if failed else "")
+                   + (f"; met with warnings of their runs: {esc(', '.join(r['name'] for r in warned))}"
+                      if warned else "")
+                   + " (<a href='#acceptance'>details</a>)</p>")
+    if not comps:
+        out.append("<p class='note'>One series only: nothing is compared, so there is no verdict. The figures "
+                   "below give its values.</p>")
+    for base, other, res, paired in comps:
+        out.append(f"<h3>Verdict per tool and phase: {esc(other.name)} against {esc(base.name)}"
+                   f"{' (paired rounds)' if paired else ''}</h3>")
+        if isinstance(res, str):
+            out.append(f"<p class='bad'>Not compared: {esc(res)}</p>")
+            continue
+        out.append(verdicts_table(base, other, res))
+        out.append(f"<p class='note'>A verdict needs p &lt; 0.05, a 95% interval that excludes 1 and at least "
+                   f"{res['min_runs']} runs a side (one sample per run: the median of its iterations); "
+                   f"yellow rows carry warnings of their runs, red rows a regression or runs that did not end "
+                   f"ok.</p>")
+    problems = [(s.name, doc_name(d), d.status, "; ".join(errors_of(d)[:2])) for s in series for d in s.docs
+                if d.status != "ok"]
+    problems += [(s.name, r.get("name"), r.get("status"), "; ".join(r.get("schema_errors") or [])
+                  or "no document") for s in series for r in s.missing]
+    n_warn = sum(len(warnings_of(d)) for s in series for d in s.docs)
+    if problems:
+        out.append(f"<p class='bad big'><b>{len(problems)} run(s) did not end ok</b> and are not samples:</p>"
+                   + table(["series", "run", "status", "errors"], problems, ["bad"] * len(problems)))
+    out.append(f"<p>{n_warn} warning(s) in the documents: <a href='#warnings'>all warnings</a>; each is also shown "
+               f"beside the rows it concerns.</p>" if n_warn else "<p>No document carries a warning.</p>")
+    return "".join(out)
+
+
+def before_after_section(comps):
+    out = []
+    for base, other, res, paired in comps:
+        if isinstance(res, str):
+            continue
+        out.append(f"<h2>Before / after: {esc(other.name)} against {esc(base.name)}</h2>")
+        # At a glance: the verdict rows and the p99 latency; the tables below have every row.
+        groups = []
+        for title, key in GROUPS:
+            groups.append((title, [r for r in res["rows"] if group_of(r) == key
+                                   and (r["headline"] or r["metric"] == "latency_p99_ns")]))
+        out.append(rp.ratio_panel(groups, base.name, other.name,
+                                  lambda r: any(concerns([base, other], r["tool"], r.get("run"), r.get("point")))))
+        mode = ("paired by round: ratio = exp(median per-round log ratio), Wilcoxon signed-rank p" if paired else
+                "ratio of the medians over runs, percentile bootstrap 95% interval, Mann-Whitney U p")
+        out.append(f"<p class='note'>{esc(mode)}. Latency: lower is better, so a ratio below 1 is an improvement."
+                   f"</p>")
+        for title, key in GROUPS:
+            rows, classes = ratio_rows(base, other, res, key)
+            if not rows:
+                continue
+            out.append(f"<h3>{esc(title)}</h3>")
+            out.append(table(["tool (run)", "phase", "metric", base.name, other.name, "ratio", "95% CI", "p", "n runs",
+                              "verdict", "warnings and failed runs of this workload"], rows, classes,
+                             raw_cols=range(11)))
+        if res["warnings"]:
+            out.append("<p>Notes of the comparison:</p><ul class='note'>" +
+                       "".join(f"<li>{esc(w)}</li>" for w in res["warnings"]) + "</ul>")
+    return "".join(out)
+
+
+def acceptance_section(spec, series):
+    """The acceptance spec evaluated on each series on its own (an
+    acceptance is of one system: two filesystems, or the sides of an A/B,
+    are never pooled): (html, [(series name, result)])."""
+    if spec is None:
+        return "", None
+    results, out = [], ["<a id='acceptance'></a><h2>Acceptance</h2>"]
+    for s in series:
+        res = accept.evaluate(spec, s.docs)
+        results.append((s.name, res))
+        rows, classes = [], []
+        for line, r in zip(spec["lines"], res["lines"]):
+            # A requirement met by runs that carry warnings (O_DIRECT that was not direct, a cache
+            # not defeated) is shown as such: the spec's verdict stands, the reader sees why to doubt it.
+            r["warnings"] = [(s.name, doc_name(d), w) for d in s.docs if accept.applies(line, d)
+                             for w in warnings_of(d)]
+            op = ">=" if r["bound"] == "at_least" else "<="
+            rows.append([esc(r["name"]), esc(r["tool"]), esc(r["phase"]), esc(r["metric"]),
+                         esc(f"{op} {accept.show_value(r['metric'], r['required'])}"), esc(r["statistic"]),
+                         esc("-" if r["value"] is None else accept.show_value(r["metric"], r["value"])),
+                         esc(r["runs"]), ("pass" if r["passed"] else "FAIL") + (", with warnings" if r["warnings"]
+                                                                                 else ""),
+                         esc(r["message"]) + concern_html(r["warnings"], [])])
+            classes.append(("warn" if r["warnings"] else "ok") if r["passed"] else "bad")
+        head = "passed" if res["passed"] else "FAILED"
+        who = f"{esc(s.name)}: " if len(series) > 1 else ""
+        out.append(f"<p>{who}{esc(res['title'])} ({esc(res['spec'])}): <b>{head}</b>. Each run gives one value, the "
+                   f"median of its iterations.</p>" +
+                   table(["requirement", "tool", "phase", "metric", "required", "statistic", "measured", "runs",
+                          "result", "detail"], rows, classes, raw_cols=range(10)))
+    return "".join(out), results
+
+
+def warnings_section(series):
+    rows = []
+    for s in series:
+        for d in s.docs:
+            for w in warnings_of(d):
+                rows.append([s.name, doc_name(d), d.tool, d.status, w])
     if not rows:
-        return ""
-    fig, axes = plt.subplots(1, 2, figsize=(max(8, 0.9 * len(phases) * max(1, len(series))), 3.6), sharey=True)
-    width = 0.8 / max(1, len(series))
-    for ax, pk in zip(axes, (50.0, 99.0)):
-        for i, s in enumerate(series):
-            pts = [(j, values[(s.name, ph)][pk]) for j, ph in enumerate(phases)
-                   if pk in values.get((s.name, ph), {})]
-            if pts:
-                ax.bar([j + (i - (len(series) - 1) / 2) * width for j, _ in pts], [v for _, v in pts], width,
-                       label=s.name)
-        ax.set_yscale("log")
-        ax.set_xticks(range(len(phases)))
-        ax.set_xticklabels(phases, rotation=20, ha="right")
-        ax.set_title(f"p{pk:g}")
-    axes[0].set_ylabel("latency [us] (first iteration)")
-    axes[0].legend(fontsize="small")
-    fig.suptitle(f"{tool}: latency percentiles")
-    return png(fig) + table(["series", "phase", "p50 [us]", "p90 [us]", "p99 [us]", "p99.9 [us]"], rows)
+        return "<h2 id='warnings'>Warnings</h2><p>No document carries a warning.</p>"
+    return ("<h2 id='warnings'>Warnings</h2><p class='note'>Every warning of every document, as the tool wrote it."
+            "</p>" + table(["series", "document", "tool", "status", "warning"], rows, ["warn"] * len(rows)))
 
 
-def plot_series(tool, series, key, phase=None):
-    """Rates over time: details[key] of each series' first document."""
-    fig, ax, drawn, unit = None, None, 0, ""
-    for s in series:
-        for d in s.tool_docs(tool):
-            p = next((p for p in d.phases(phase) if (p.get("details") or {}).get(key)), None)
-            if p:
-                ts = p["details"][key]
-                if fig is None:
-                    fig, ax = plt.subplots(figsize=(7, 3.2))
-                scale = 2**20 if ts.get("unit") == "bytes_per_s" else 1
-                unit = "MiB/s" if scale > 1 else ts.get("unit", "")
-                ax.plot([ts["interval_s"] * (i + 1) for i in range(len(ts["values"]))],
-                        [v / scale for v in ts["values"]], marker=".", label=f"{s.name}: {p['name']}")
-                drawn += 1
-                break
-    if not drawn:
-        return ""
-    ax.set_xlabel("seconds since the phase start")
-    ax.set_ylabel(unit)
-    ax.set_title(f"{tool}: rate over time ({key}, first run of each)")
-    ax.legend(fontsize="small")
-    return png(fig)
-
-
-def plot_threads(series):
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    drawn = False
-    for s in series:
-        points = {}
-        for d in s.tool_docs("mmap_read"):
-            for p in d.phases():
-                det = p.get("details") or {}
-                if p.get("bandwidth_bytes_per_s") is not None and "threads_per_rank" in det:
-                    points.setdefault((det.get("api", "mmap"), det["threads_per_rank"] * det.get("ranks", 1)),
-                                      []).append(p["bandwidth_bytes_per_s"] / 2**20)
-        for api in sorted({a for a, _ in points}):
-            xs = sorted(r for a, r in points if a == api)
-            ax.plot(xs, [compare.stats.median(points[(api, x)]) for x in xs], marker="o", label=f"{s.name} {api}")
-            drawn = True
-    if not drawn:
-        plt.close(fig)
-        return ""
-    ax.set_xlabel("readers (ranks x threads)")
-    ax.set_ylabel("MiB/s (median)")
-    ax.set_title("mmap_read: thread scaling")
-    ax.legend(fontsize="small")
-    return png(fig)
-
-
+# --- per tool ----------------------------------------------------------------
 def stonewall_table(tool, series):
-    rows = []
+    rows, keys = [], []
     for s in series:
         for d in s.tool_docs(tool):
             for p in d.phases():
                 sw = (p.get("details") or {}).get("stonewall")
                 if sw:
-                    rows.append([s.name, p["name"], p["iteration"], *(sw.get(k) for k in sorted(sw))])
                     keys = sorted(sw)
+                    rows.append([s.name, p["name"], p["iteration"], *(sw.get(k) for k in keys)])
     if not rows:
         return ""
     return "<h3>Stonewall</h3>" + table(["series", "phase", "iteration", *keys], rows)
 
 
-def comparison_section(series):
-    """Each series against the first (an A/B directory: B against A), with
-    scripts/compare's interval; across directories configurations differ
-    (paths, filesystems), so runs are matched by tool."""
-    if len(series) < 2:
+def tool_warnings(tool, series):
+    warns = [(s.name, doc_name(d), w) for s in series for d in s.tool_docs(tool) for w in warnings_of(d)]
+    bad = [(s.name, doc_name(d), d.status) for s in series for d in s.tool_docs(tool) if d.status != "ok"]
+    bad += [(s.name, r.get("name"), r.get("status")) for s in series for r in s.missing if r.get("tool") == tool]
+    h = concern_html(warns, bad)
+    return f"<div class='warn'><p><b>Warnings and runs not ok of {esc(tool)}:</b></p>{h}</div>" if h else ""
+
+
+def threads_panel(series):
+    """mmap_read: bandwidth over readers (ranks x threads), median and IQR."""
+    points = {}
+    for s in series:
+        for d in s.tool_docs("mmap_read"):
+            if d.status != "ok":
+                continue
+            for p in d.phases():
+                det = p.get("details") or {}
+                if p.get("bandwidth_bytes_per_s") is not None and "threads_per_rank" in det and compare.complete(p):
+                    points.setdefault((s.name, det.get("api", "mmap"), det["threads_per_rank"] * det.get("ranks", 1)),
+                                      []).append(p["bandwidth_bytes_per_s"])
+    if not points:
         return ""
-    base = series[0]
-    out = ["<h2>Comparison</h2><p class='note'>One sample per run (the median of its iterations); ratio = other / "
-           "base of the medians over runs; 95% bootstrap interval; Mann-Whitney U p-value. Runs matched by workload "
-           "(by tool when the workloads differ). A verdict needs p &lt; 0.05, an interval excluding 1 and "
-           f"{compare.MIN_RUNS} runs a side; only the headline metric of a phase is counted.</p>"]
-    for other in series[1:]:
-        try:
-            # The two sides of one --ab directory: its rounds paired (Wilcoxon), as scripts/compare does.
-            paired = other.run_dir is base.run_dir and base.run_dir.is_ab()
-            res = compare.compare(base.docs, other.docs, compare.DEFAULT_METRICS[:2], None, force=True,
-                                  paired=paired)
-        except UsageError as e:
-            out.append(f"<p>{esc(e)}</p>")
+    return rp.readers_panel(points)
+
+
+def tool_section(tool, series):
+    present = [s for s in series if s.tool_docs(tool) or any(r.get("tool") == tool for r in s.missing)]
+    if not present:
+        return ""
+    parts = [f"<h2>{esc(tool)}</h2>", tool_warnings(tool, present), rp.headline_panels(tool, present),
+             rp.per_rank_panel(tool, present), rp.latency_panels(tool, present)]
+    lrows = rp.latency_rows(tool, present)
+    if lrows:
+        parts.append("<p class='note'>Latency per operation, us: the median over every iteration of every run that "
+                     "ended ok, and over the iterations after the first (steady state; '-' with one iteration).</p>")
+        parts.append(table(["series", "phase", "p50", "p90", "p99", "p99.9", "p50 steady", "p90 steady",
+                            "p99 steady", "p99.9 steady", "iterations"], lrows))
+    if tool == "mdtest_like":
+        parts.append(rp.time_series_panel(tool, present, "rate_series"))
+    if tool == "dio_batch":
+        parts.append(rp.time_series_panel(tool, present, "time_series"))
+    if tool == "mmap_read":
+        parts.append(threads_panel(present))
+    parts.append(stonewall_table(tool, present))
+    return "".join(parts)
+
+
+# --- sweeps ------------------------------------------------------------------
+def scaling_section(series):
+    """One figure per series and swept run: a curve per phase over the
+    swept parameter (the other swept parameters fixed per figure)."""
+    out = []
+    for s in series:
+        runs = {}
+        for d in s.docs:
+            point = d.record.get("sweep")
+            if point:
+                runs.setdefault((d.record.get("name"), d.tool), []).append(d)
+        for (run, tool), docs in runs.items():
+            params = list(dict.fromkeys(k for d in docs for k in d.record["sweep"]))
+            x = "ranks" if "ranks" in params and len(params) == 1 else next(p for p in params if p != "ranks") \
+                if len(params) > 1 else params[0]
+            others = [p for p in params if p != x]
+            fixed_groups = {}
+            for d in docs:
+                key = tuple((p, d.record["sweep"].get(p)) for p in others)
+                fixed_groups.setdefault(key, []).append(d)
+            for key, gdocs in fixed_groups.items():
+                values = list(dict.fromkeys(d.record["sweep"].get(x) for d in gdocs))
+                points = [(v, [d for d in gdocs if d.record["sweep"].get(x) == v]) for v in values]
+                fixed = ", ".join(f"{p} {v}" for p, v in key)
+                out.append(rp.scaling_panel(s.name, run, tool, x, points, fixed))
+    if not out:
+        return ""
+    return ("<h2>Scaling</h2><p class='note'>A sweep's points are separate workloads (ranks and options are part "
+            "of a workload's identity): they are never paired as samples of one another.</p>" + "".join(out))
+
+
+# --- runs and provenance ------------------------------------------------------
+def sizes_of(config):
+    """The sizes and counts that say how much work a run did, for the table."""
+    out = []
+    for k, v in documents.flatten(config or {}).items():
+        if v is None or isinstance(v, bool):
             continue
-        rows, classes = [], []
-        for r in res["rows"]:
-            _, scale, unit = compare.METRICS[r["metric"]]
-            ci = "-" if r["ci_low"] is None else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
-            rows.append([compare.row_label(r), r["phase"], f"{r['metric']} [{unit}]", num(r['median_base'] / scale),
-                         num(r['median_new'] / scale), "-" if r["ratio"] is None else f"{r['ratio']:.3f}", ci,
-                         "-" if r["p_value"] is None else f"{r['p_value']:.3f}", f"{r['n_base']}/{r['n_new']}",
-                         r["verdict"] if r["headline"] else f"({r['verdict']}; not counted)"])
-            classes.append({"regression": "bad", "improvement": "ok"}.get(r["verdict"]) if r["headline"] else None)
-        out.append(f"<h3>{esc(other.name)} against {esc(base.name)}</h3>"
-                   + ("<p class='note'>paired: the rounds of the --ab run; ratio = exp(median per-round log ratio), "
-                      "Wilcoxon signed-rank p.</p>" if paired else ""))
-        out.append(table(["tool", "phase", "metric", base.name, other.name, "ratio", "95% CI", "p (U)", "n", "verdict"],
-                         rows, classes))
-        if res["warnings"]:
-            out.append("<ul class='note'>" + "".join(f"<li>{esc(w)}</li>" for w in res["warnings"]) + "</ul>")
-    return "".join(out)
+        leaf = k.rsplit(".", 1)[-1]
+        if leaf.endswith("_bytes") or leaf.endswith("_bytes_per_rank") or "bytes_per_rank" in leaf:
+            if isinstance(v, (int, float)) and v:
+                out.append(f"{leaf}={compare.show(leaf if leaf.endswith('_bytes') else leaf + '_bytes', v)}")
+        elif leaf in ("iterations", "items_per_rank", "iodepth", "threads_per_rank", "segments", "runtime_s"):
+            out.append(f"{leaf}={v}")
+    return ", ".join(out)
 
 
-def acceptance_section(spec, run_dirs):
-    """The acceptance spec evaluated on the documents of every directory."""
-    if spec is None:
-        return ""
-    docs = [d for rd in run_dirs for d in rd.docs]
-    res = accept.evaluate(spec, docs)
-    rows, classes = [], []
-    for r in res["lines"]:
-        op = ">=" if r["bound"] == "at_least" else "<="
-        rows.append([r["name"], r["tool"], r["phase"], r["metric"], f"{op} {accept.show_value(r['metric'], r['required'])}",
-                     r["statistic"], "-" if r["value"] is None else accept.show_value(r["metric"], r["value"]),
-                     r["runs"], "pass" if r["passed"] else "FAIL", r["message"]])
-        classes.append("ok" if r["passed"] else "bad")
-    head = "passed" if res["passed"] else "FAILED"
-    return (f"<h2>Acceptance</h2><p>{esc(res['title'])} ({esc(res['spec'])}): <b>{head}</b>. Each run gives one "
-            f"value, the median of its iterations.</p>" +
-            table(["requirement", "tool", "phase", "metric", "required", "statistic", "measured", "runs", "result",
-                   "detail"], rows, classes))
+def env_key(d):
+    env = d.data.get("environment") or {}
+    sysm = env.get("system") or {}
+    sw = env.get("software") or {}
+    tgt = env.get("target") or {}
+    mount = tgt.get("mount") or {}
+    mem = sysm.get("memory_bytes")
+    return (("CPU", f"{sysm.get('cpu_model')} ({sysm.get('cpus_online')} CPUs online, {sysm.get('machine')})"),
+            ("memory", f"{mem / 2**30:.1f} GiB" if mem else "not recorded"),
+            ("kernel", sysm.get("kernel")),
+            ("filesystem", f"{tgt.get('fs_type')} at {mount.get('mount_point')} from {mount.get('source')}"),
+            ("mount options", mount.get("options")),
+            ("block size, O_DIRECT alignment", f"{tgt.get('block_size_bytes')} B; " +
+             (f"mem {tgt.get('dio_mem_align_bytes')} B, offset {tgt.get('dio_offset_align_bytes')} B"
+              if tgt.get("dio_offset_align_bytes") is not None else "alignment not reported (no STATX_DIOALIGN)")),
+            ("pfsbench", f"{sw.get('pfsbench_version')} (git {sw.get('git_revision')}, {sw.get('build_type')}, "
+             f"{sw.get('compiler')})"),
+            ("MPI", sw.get("mpi_library")),
+            ("clock", (env.get("clock") or {}).get("source")))
+
+
+def runs_table(header, rows, classes, cmds):
+    """The runs, each followed by a row with its command line."""
+    out = ["<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"]
+    for row, cls, cmd in zip(rows, classes, cmds):
+        c = f' class="{cls}"' if cls else ""
+        out.append(f"<tr{c}>" + "".join(f"<td>{x}</td>" for x in row) + "</tr>")
+        out.append(f"<tr class='cmd'><td colspan='{len(header)}'>$ {esc(' '.join(cmd)) if cmd else 'no command line'}"
+                   f"</td></tr>")
+    return "".join(out) + "</table>"
 
 
 def provenance_section(series):
-    rows = []
+    envs, out = [], ["<h2 id='runs'>Runs and provenance</h2><p class='note'>Every run, as its document and the "
+                     "suite's manifest record it. The environments (E1, ...) follow the table.</p>"]
     for s in series:
-        d = s.docs[0].data if s.docs else None
-        if d is None:
-            continue
-        env = d.get("environment", {})
-        tgt = env.get("target") or {}
-        mount = tgt.get("mount") or {}
-        sw = env.get("software") or {}
-        launcher = env.get("launcher") or {}
-        align = (f"mem {tgt.get('dio_mem_align_bytes')}, offset {tgt.get('dio_offset_align_bytes')}"
-                 if tgt.get("dio_offset_align_bytes") is not None else "not reported")
-        tags = {k: v for doc in s.docs for k, v in (doc.data.get("tags") or {}).items()}
-        rows.append([s.name, f"{launcher.get('kind')}" + (f" job {launcher.get('slurm_job_id')}"
-                                                          if launcher.get("slurm_job_id") else ""),
-                     env.get("nodes"), env.get("ranks"), tgt.get("fs_type"), mount.get("mount_point"),
-                     (mount.get("options") or "").replace(",", ", "), align,
-                     f"pfsbench {sw.get('pfsbench_version')} ({sw.get('git_revision')})",
-                     sw.get("mpi_library"), ((env.get("system") or {}).get("kernel")),
-                     ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))])
-    return "<h2>Provenance</h2>" + table(
-        ["series", "launcher", "nodes", "ranks", "filesystem", "mount point", "mount options", "O_DIRECT alignment",
-         "version", "MPI", "kernel", "tags"], rows)
-
-
-def runs_section(run_dirs):
-    out = ["<h2>Runs</h2>"]
-    for rd in run_dirs:
-        m = rd.manifest or {}
-        out.append(f"<h3>{esc(rd.label)}: {esc(rd.path)}</h3>")
+        m = s.run_dir.manifest or {}
+        head = f"<h3>{esc(s.name)}: {esc(s.run_dir.path)}</h3>"
         if m:
-            out.append(f"<p>suite {esc(m.get('suite'))} on {esc(m.get('target'))}, {esc(m.get('np'))} ranks via "
-                       f"{esc(m.get('launcher'))}, status <b>{esc(m.get('status'))}</b>"
-                       + (f", Slurm job {esc(m.get('slurm_job_id'))}" if m.get("slurm_job_id") else "") + "</p>")
-            recs = rd.records
-        else:
-            recs = [{"name": os.path.basename(d.path), "tool": d.tool, "status": d.status,
-                     "document": os.path.basename(d.path)} for d in rd.docs]
-        rows = [[r.get("name"), r.get("tool"), r.get("side"), r.get("repetition"), r.get("status"),
-                 r.get("exit_code"), r.get("duration_s"), r.get("document")] for r in recs]
-        out.append(table(["run", "tool", "side", "repetition", "status", "exit", "seconds", "document"], rows,
-                         [STATUS_CLASS.get(r.get("status"), "bad") for r in recs]))
-        errors = [(r.get("name"), e["message"]) for r in recs for d in rd.docs if d.record is r
-                  for e in d.data.get("errors", [])]
-        if errors:
-            out.append("<ul>" + "".join(f"<li class='bad'>{esc(n)}: {esc(msg)}</li>" for n, msg in errors) + "</ul>")
+            head += (f"<p>suite {esc(m.get('suite'))} on <code>{esc(m.get('target'))}</code>, launcher "
+                     f"{esc(m.get('launcher'))} (<code>{esc(' '.join(m.get('launch_prefix') or []))}</code>), "
+                     f"status <b>{esc(m.get('status'))}</b>, started {esc(m.get('created_at'))}"
+                     + (f", Slurm job {esc(m.get('slurm_job_id'))}" if m.get("slurm_job_id") else "")
+                     + f"; driver: <code>{esc(' '.join(m.get('command_line') or []))}</code></p>")
+        out.append(head)
+        rows, classes, cmds = [], [], []
+        for d in s.docs:
+            env = d.data.get("environment") or {}
+            key = env_key(d)
+            if key not in envs:
+                envs.append(key)
+            rec = d.record
+            notes = concern_html([(s.name, doc_name(d), w) for w in warnings_of(d)], []) + \
+                ("<ul class='wl'>" + "".join(f"<li><b>error</b>: {esc(e)}</li>" for e in errors_of(d)) + "</ul>"
+                 if errors_of(d) else "")
+            point = rec.get("sweep")
+            rows.append([esc(doc_name(d)), esc(d.tool), esc(rec.get("side") or "-"), esc(rec.get("repetition") or "-"),
+                         esc(", ".join(f"{k} {v}" for k, v in point.items()) if point else "-"), f"<b>{esc(d.status)}</b>",
+                         esc((d.data.get("started_at") or "").replace("T", " ")), esc(rec.get("duration_s")),
+                         esc(f"{env.get('ranks')} ranks, {env.get('nodes')} node(s)"),
+                         esc(", ".join(env.get("hosts") or [])), esc(sizes_of(d.data.get("config"))),
+                         f"E{envs.index(key) + 1}", notes])
+            classes.append(STATUS_CLASS.get(d.status, "bad") if d.status != "ok" else ("warn" if warnings_of(d)
+                                                                                        else None))
+            # the suite's record has the whole launch (mpirun/srun and its options), the document the tool's argv
+            cmds.append(rec.get("command_line") or d.data.get("command_line") or [])
+        for r in s.missing:
+            rows.append([esc(r.get("name")), esc(r.get("tool")), esc(r.get("side") or "-"),
+                         esc(r.get("repetition") or "-"), esc(json.dumps(r.get("sweep")) if r.get("sweep") else "-"),
+                         f"<b>{esc(r.get('status'))}</b>", esc(r.get("started_at")), esc(r.get("duration_s")), "-", "-",
+                         "-", "-", esc("; ".join(r.get("schema_errors") or []) or f"no document; see {r.get('log')}")])
+            classes.append(STATUS_CLASS.get(r.get("status"), "bad"))
+            cmds.append(r.get("command_line") or [])
+        out.append(runs_table(["document", "tool", "side", "rep.", "sweep point", "status", "started (UTC)", "seconds",
+                               "ranks, nodes", "hosts", "sizes", "env.", "warnings and errors"], rows, classes, cmds))
+    if envs:
+        names = [k for k, _ in envs[0]]
+        hdf5 = sorted({f"{sw.get('hdf5_version')} (parallel: {sw.get('hdf5_parallel')})" for s in series for d in s.docs
+                       for sw in [(d.data.get("environment") or {}).get("software") or {}] if sw.get("hdf5_version")})
+        out.append("<h3>Environments</h3>" + table(["", *[f"E{i + 1}" for i in range(len(envs))]],
+                                                   [[n, *[dict(e)[n] for e in envs]] for n in names]))
+        if hdf5:
+            out.append(f"<p>HDF5 (recorded by ior_like): {esc(', '.join(hdf5))}</p>")
     return "".join(out)
 
 
@@ -338,35 +613,28 @@ def io500_section(run_dirs):
     return "".join(out)
 
 
-def tool_section(tool, series):
-    present = [s for s in series if s.tool_docs(tool)]
-    if not present:
-        return ""
-    parts = [f"<h2>{esc(tool)}</h2>", plot_rates(tool, present), plot_latency(tool, present)]
-    if tool == "mdtest_like":
-        parts.append(plot_series(tool, present, "rate_series", "file_create"))
-    if tool == "dio_batch":
-        parts.append(plot_series(tool, present, "time_series"))
-    if tool == "mmap_read":
-        parts.append(plot_threads(present))
-    parts.append(stonewall_table(tool, present))
-    return "".join(parts)
-
-
 def build(paths, title=None, spec=None):
-    """The HTML text of the report of these results directories."""
+    """The HTML text of the report of these results directories; the
+    figures drawn are described in report_plots.FIGURES."""
+    rp.reset()
     run_dirs = [documents.RunDir(p) for p in paths]
     series = series_of(run_dirs)
     tools = []
     for s in series:
-        for d in s.docs:
-            if d.tool not in tools:
-                tools.append(d.tool)
-    title = title or "pfsbench report: " + ", ".join(s.name for s in series)
-    body = [f"<h1>{esc(title)}</h1><p class='note'>generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
-            f"from {len(run_dirs)} results director{'y' if len(run_dirs) == 1 else 'ies'}.</p>",
-            io500_section(run_dirs), runs_section(run_dirs), acceptance_section(spec, run_dirs), comparison_section(series)]
+        for t in [d.tool for d in s.docs] + [r.get("tool") for r in s.missing]:
+            if t and t not in tools:
+                tools.append(t)
+    title = title or "pfsbench report: " + " vs ".join(s.name for s in series)
+    acc_html, acc = acceptance_section(spec, series)
+    comps = comparisons(series)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    dirs = "directory" if len(run_dirs) == 1 else "directories"
+    body = [f"<h1>{esc(title)}</h1><p class='note'>generated {stamp} UTC from {len(run_dirs)} results {dirs}: "
+            f"{esc(', '.join(rd.path for rd in run_dirs))}</p>",
+            summary_section(series, comps, acc), io500_section(run_dirs), before_after_section(comps), acc_html,
+            warnings_section(series)]
     body += [tool_section(t, series) for t in tools]
+    body.append(scaling_section(series))
     body.append(provenance_section(series))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
             f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>\n")

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from . import RunError, UsageError, documents, project, schema
+from . import RunError, UsageError, documents, project, schema, suites
 
 EXIT_STATUS = {0: "ok", 1: "failed", 2: "usage_error", 3: "verify_failed", 4: "interrupted"}
 SETUP_OUTPUT_MAX_CHARS = 64 * 1024
@@ -39,7 +39,9 @@ class Options:
 
     def __init__(self, **kw):
         self.target = kw["target"]
-        self.np = kw["np"]
+        # --np: an int, or the list of rank counts to sweep (--np 1,2,4)
+        self.np_values = list(kw["np"]) if isinstance(kw["np"], (list, tuple)) else [kw["np"]]
+        self.np = self.np_values[0]
         self.launcher = kw["launcher"]
         self.launcher_args = kw.get("launcher_args", [])
         self.launcher_template = kw.get("launcher_template")
@@ -108,34 +110,57 @@ def check_launcher(launcher, template=None, env=os.environ, which=shutil.which, 
                              "(scontrol ping): run the suite inside salloc or sbatch, or use --launcher mpirun")
 
 
-def ab_orders(suite, repeat, seed):
-    """{run name: ["AB" or "BA" per repetition]}: for each run of the suite
-    a shuffled list with as many AB as BA rounds (an odd count draws the
-    last one), from random.Random(seed), so the same seed gives the same plan."""
+def ab_orders(suite, repeat, seed, np_values=(1,)):
+    """{key: ["AB" or "BA" per repetition]}: for each run of the suite and
+    each of its sweep points a shuffled list with as many AB as BA rounds
+    (an odd count draws the last one), from random.Random(seed), so the
+    same seed gives the same plan. The key is the run's name for its first
+    (or only) point, (name, point index) for the others of a sweep."""
     rng = random.Random(seed)
     orders = {}
     for spec in suite.runs:
-        half = ["AB", "BA"] * (repeat // 2) + ([rng.choice(["AB", "BA"])] if repeat % 2 else [])
-        rng.shuffle(half)
-        orders[spec.name] = half
+        n_points = len(spec.points(np_values)) if hasattr(spec, "points") else 1
+        for i in range(n_points):
+            half = ["AB", "BA"] * (repeat // 2) + ([rng.choice(["AB", "BA"])] if repeat % 2 else [])
+            rng.shuffle(half)
+            orders[spec.name if i == 0 else (spec.name, i)] = half
     return orders
 
 
 def plan(suite, opts):
-    """The runs in order: for each repetition, each run of the suite, and
-    with --ab both sides back to back in the round's order (see ab_orders)."""
-    orders = ab_orders(suite, opts.repeat, opts.seed) if opts.ab else None
+    """The runs in order: for each repetition, each run of the suite, each
+    of its sweep points, and with --ab both sides back to back in the
+    round's order (see ab_orders). A record's "np" is its rank count and
+    "sweep" the values of its swept parameters ({} without a sweep)."""
+    np_values = getattr(opts, "np_values", None) or [opts.np]
+    orders = ab_orders(suite, opts.repeat, opts.seed, np_values) if opts.ab else None
     runs = []
     for rep in range(opts.repeat):
         for spec in suite.runs:
-            sides = list(orders[spec.name][rep]) if orders else [None]
-            for side in sides:
-                stem = spec.name + (f".{side}" if side else "") + (f".r{rep + 1}" if opts.repeat > 1 else "")
-                runs.append({"index": len(runs) + 1, "name": spec.name, "tool": spec.tool, "repetition": rep + 1,
-                             "side": side, "document": stem + ".json", "log": stem + ".log", "status": "pending",
-                             "exit_code": None, "config_hash": None, "command_line": None, "setup": None,
-                             "started_at": None, "finished_at": None, "duration_s": None, "schema_errors": []})
+            for i, (np, option_value, point) in enumerate(spec.points(np_values)):
+                sides = list(orders[spec.name if i == 0 else (spec.name, i)][rep]) if orders else [None]
+                for side in sides:
+                    stem = spec.name + suites.point_suffix(point) + (f".{side}" if side else "") + \
+                        (f".r{rep + 1}" if opts.repeat > 1 else "")
+                    runs.append({"index": len(runs) + 1, "name": spec.name, "tool": spec.tool,
+                                 "repetition": rep + 1, "side": side, "np": np, "sweep": point,
+                                 "option_value": option_value, "document": stem + ".json", "log": stem + ".log",
+                                 "status": "pending", "exit_code": None, "config_hash": None,
+                                 "command_line": None, "setup": None, "started_at": None, "finished_at": None,
+                                 "duration_s": None, "schema_errors": []})
     return runs
+
+
+def sweep_of(suite, np_values):
+    """The manifest's account of what the suite run sweeps: [{"run",
+    "parameter", "values"}] per swept run and parameter ([] for none)."""
+    out = []
+    for spec in suite.runs:
+        points = spec.points(np_values)
+        for param in dict.fromkeys(k for _, _, p in points for k in p):
+            out.append({"run": spec.name, "parameter": param,
+                        "values": list(dict.fromkeys(p[param] for _, _, p in points))})
+    return out
 
 
 def check_out_dir(out, resume):
@@ -216,9 +241,9 @@ class Driver:
         self.stop_signal = None
         self.child = None
 
-    def prefix(self):
+    def prefix(self, np=None):
         o = self.opts
-        return launch_prefix(o.launcher, o.np, o.launcher_args, o.launcher_template)
+        return launch_prefix(o.launcher, np or o.np, o.launcher_args, o.launcher_template)
 
     # --- manifest -----------------------------------------------------------
     def new_manifest(self):
@@ -226,7 +251,9 @@ class Driver:
         return {"schema": documents.MANIFEST_SCHEMA, "schema_version": 1,
                 "id": os.path.basename(os.path.normpath(o.out)), "suite": self.suite.name,
                 "suite_file": os.path.abspath(self.suite.path), "target": os.path.abspath(o.target),
-                "launcher": o.launcher, "launch_prefix": self.prefix(), "np": o.np,
+                "launcher": o.launcher, "launch_prefix": self.prefix(),
+                "np": o.np if len(o.np_values) == 1 else o.np_values,
+                "sweep": sweep_of(self.suite, o.np_values),
                 "nodes": {"slurm_nodelist": os.environ.get("SLURM_JOB_NODELIST"),
                           "slurm_nodes": int(os.environ["SLURM_JOB_NUM_NODES"])
                           if os.environ.get("SLURM_JOB_NUM_NODES", "").isdigit() else None,
@@ -240,7 +267,7 @@ class Driver:
         if self.opts.ab and isinstance(old.get("ab"), dict) and old["ab"].get("seed") is not None:
             self.opts.seed = old["ab"]["seed"]  # the same plan: the order drawn when the suite started
         fresh = self.new_manifest()
-        key = lambda r: (r["name"], r["side"], r["repetition"])
+        key = lambda r: (r["name"], r["side"], r["repetition"], json.dumps(r.get("sweep") or {}, sort_keys=True))
         if [key(r) for r in old["runs"]] != [key(r) for r in fresh["runs"]] or old.get("suite") != self.suite.name:
             raise UsageError(f"--resume: {self.opts.out} holds another plan (suite {old.get('suite')}, "
                              f"{len(old['runs'])} runs); resume with the same suite, --repeat and --ab")
@@ -297,9 +324,10 @@ class Driver:
         doc_path = os.path.join(self.opts.out, rec["document"])
         if os.path.exists(doc_path):  # a failed attempt's, before --resume: never read it as this run's
             os.unlink(doc_path)
-        tags = {"suite": self.suite.name, **self.opts.tags, **({"side": rec["side"]} if rec["side"] else {})}
-        cmd = self.prefix() + [project.tool_path(spec.tool)] + \
-            spec.args_for(run_dir) + ["--json", doc_path]
+        tags = {"suite": self.suite.name, **self.opts.tags, **({"side": rec["side"]} if rec["side"] else {}),
+                **({"sweep": suites.point_tag(rec["sweep"])} if rec.get("sweep") else {})}
+        cmd = self.prefix(rec.get("np")) + [project.tool_path(spec.tool)] + \
+            spec.args_for(run_dir, rec.get("option_value")) + ["--json", doc_path]
         for k, v in tags.items():
             cmd += ["--tag", f"{k}={v}"]
         if self.opts.label:
@@ -384,6 +412,7 @@ def _tee(src, console, log):
 def _progress(i, n, rec, elapsed_s, durations):
     left = f", about {_hms(sum(durations) / len(durations) * (n - i))} left" if durations else ""
     side = f" side {rec['side']}" if rec["side"] else ""
+    side += f" at {suites.point_tag(rec['sweep'])}" if rec.get("sweep") else ""
     print(f"suite: run {i + 1} of {n}: {rec['name']}{side} (repetition {rec['repetition']}); "
           f"elapsed {_hms(elapsed_s)}{left}", file=sys.stderr, flush=True)
 

@@ -8,6 +8,17 @@
     space = "0"                    # bytes the run needs on the target (optional)
     space_per_rank = "64m"         # plus this per rank (optional)
     description = "..."            # optional
+    sweep = { option = "-t", values = ["64k", "1m", "4m"] }   # optional, or
+    sweep = { ranks = [1, 2, 4] }
+
+A sweep runs the run once per value (each value a point, with its own
+document): `option` replaces the option's value in args (`-t 64k`,
+`-t64k`, `--iodepth=8`), or appends the option when args lack it; `ranks`
+sets the rank count of the run, in place of --np. scripts/suite --np 1,2,4
+sweeps the ranks of every run without its own ranks sweep. The value of
+each point is recorded in the manifest (the run's "sweep") and as the tag
+sweep=PARAMETER:VALUE; the workload identity (ranks, the options' resolved
+config) already tells points apart, so comparisons never pair points.
 
 `{dir}` in an argument is the run's own fresh directory under the target
 (made before the run, removed after it). Every option of `args` must be one
@@ -22,23 +33,82 @@ import tomllib
 from . import UsageError, project
 
 SUITE_KEYS = {"description", "run"}
-RUN_KEYS = {"name", "tool", "args", "space", "space_per_rank", "description"}
+RUN_KEYS = {"name", "tool", "args", "space", "space_per_rank", "description", "sweep"}
+SWEEP_VALUE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SIZE_RE = re.compile(r"^(\d+)([kmgt]?)(i?b)?$", re.I)
 PLACEHOLDERS = {"dir"}
 
 
 class RunSpec:
-    def __init__(self, name, tool, args, space_bytes, space_per_rank_bytes, description):
+    def __init__(self, name, tool, args, space_bytes, space_per_rank_bytes, description, sweep=None):
         self.name, self.tool, self.args = name, tool, args
         self.space_bytes, self.space_per_rank_bytes = space_bytes, space_per_rank_bytes
         self.description = description
+        # None, {"parameter": "ranks", "values": [int]} or {"parameter": "-t", "values": [str]}
+        self.sweep = sweep
 
-    def args_for(self, run_dir):
-        return [a.replace("{dir}", run_dir) for a in self.args]
+    def args_for(self, run_dir, option_value=None):
+        """The arguments with {dir} replaced and, for an option sweep, the
+        option's value set to option_value."""
+        args = [a.replace("{dir}", run_dir) for a in self.args]
+        if option_value is None or not self.sweep or self.sweep["parameter"] == "ranks":
+            return args
+        return set_option(args, self.sweep["parameter"], str(option_value))
+
+    def points(self, np_values):
+        """[(ranks, option value or None, {parameter: value} of the swept
+        parameters)]: one per point of this run. The run's own ranks sweep
+        takes the place of np_values; an option sweep crosses np_values."""
+        sw = self.sweep or {}
+        ranks = sw["values"] if sw.get("parameter") == "ranks" else list(np_values)
+        options = sw["values"] if sw and sw["parameter"] != "ranks" else [None]
+        out = []
+        for n in ranks:
+            for v in options:
+                point = {}
+                if len(ranks) > 1:
+                    point["ranks"] = n
+                if v is not None:
+                    point[sw["parameter"]] = v
+                out.append((n, v, point))
+        return out
 
     def space_needed(self, ranks):
         return self.space_bytes + ranks * self.space_per_rank_bytes
+
+
+def set_option(args, option, value):
+    """args with `option`'s value replaced (`-t 1m`, `-t1m`, `--iodepth=8`,
+    `--iodepth 8`), or with `option value` appended when args lack it."""
+    out = list(args)
+    for i, a in enumerate(out):
+        if a == option and i + 1 < len(out):
+            out[i + 1] = value
+            return out
+        if option.startswith("--") and a.startswith(option + "="):
+            out[i] = f"{option}={value}"
+            return out
+        if not option.startswith("--") and len(option) == 2 and a.startswith(option) and len(a) > 2:
+            out[i] = option + value
+            return out
+    return out + [option, value]
+
+
+def point_suffix(point):
+    """A file-name-safe suffix of a sweep point: .np4, .t-1m, .iodepth-8."""
+    parts = []
+    for k, v in point.items():
+        if k == "ranks":
+            parts.append(f"np{v}")
+        else:
+            parts.append(f"{k.lstrip('-')}-{v}")
+    return "".join("." + re.sub(r"[^A-Za-z0-9_.+-]", "_", p) for p in parts)
+
+
+def point_tag(point):
+    """The tag value that records a sweep point: ranks:4, -t:1m (comma-joined)."""
+    return ",".join(f"{k}:{v}" for k, v in point.items())
 
 
 class Suite:
@@ -47,8 +117,10 @@ class Suite:
 
     def space_needed(self, ranks):
         """Bytes the target needs: the largest run (each run's files are
-        removed before the next one starts)."""
-        return max((r.space_needed(ranks) for r in self.runs), default=0)
+        removed before the next one starts); `ranks` an int or the --np
+        values (a run's own ranks sweep counts too)."""
+        np_values = ranks if isinstance(ranks, (list, tuple)) else [ranks]
+        return max((r.space_needed(n) for r in self.runs for n, _, _ in r.points(np_values)), default=0)
 
 
 def parse_size(text, where):
@@ -120,7 +192,42 @@ def _run(path, i, r, tools, names):
         raise UsageError(f"{where} ({name}): {reserved[0]} is set by the suite driver; remove it from args")
     return RunSpec(name, tool, args, parse_size(r.get("space", 0), f"{where} ({name}) space"),
                    parse_size(r.get("space_per_rank", 0), f"{where} ({name}) space_per_rank"),
-                   r.get("description", ""))
+                   r.get("description", ""), _sweep(f"{where} ({name})", r.get("sweep")))
+
+
+def _sweep(where, sw):
+    """A run's sweep table, checked: {ranks = [int >= 1, ...]} or
+    {option = "-x"/"--name", values = [...]}, two or more distinct values."""
+    if sw is None:
+        return None
+    how = ('write sweep = { ranks = [1, 2, 4] } or sweep = { option = "-t", values = ["64k", "1m"] }')
+    if not isinstance(sw, dict):
+        raise UsageError(f"{where}: sweep is not a table; {how}")
+    if set(sw) == {"ranks"}:
+        vals = sw["ranks"]
+        if not isinstance(vals, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                 for v in vals):
+            raise UsageError(f"{where}: sweep.ranks must be a list of rank counts >= 1; {how}")
+        param = "ranks"
+    elif set(sw) == {"option", "values"}:
+        param = sw["option"]
+        if not isinstance(param, str) or not re.match(r"^(-[A-Za-z]|--[a-z][a-z0-9.-]*)$", param):
+            raise UsageError(f"{where}: sweep.option '{param}' is not an option such as -t or --iodepth")
+        if param in ("--json", "--tag", "--label"):
+            raise UsageError(f"{where}: sweep.option {param} is set by the suite driver; sweep a tool option")
+        vals = sw["values"]
+        if not isinstance(vals, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                 for v in vals):
+            raise UsageError(f"{where}: sweep.values must be a list of option values (strings or integers)")
+        vals = [str(v) for v in vals]
+        bad = [v for v in vals if not SWEEP_VALUE_RE.match(v)]
+        if bad:
+            raise UsageError(f"{where}: sweep value '{bad[0]}' is not a plain word (letters, digits, . _ : + -)")
+    else:
+        raise UsageError(f"{where}: sweep has keys {', '.join(sorted(sw)) or 'none'}; {how}")
+    if len(vals) < 2 or len(set(vals)) != len(vals):
+        raise UsageError(f"{where}: sweep needs two or more distinct values, got {vals}")
+    return {"parameter": param, "values": vals}
 
 
 OPTION_LINE_RE = re.compile(r"^\s{1,8}(-[^\s,]+(?:,\s?-[^\s,]+)*)")
@@ -176,7 +283,8 @@ def check_options(suite):
     for r in suite.runs:
         if r.tool not in known:
             known[r.tool] = help_options(r.tool)
-        missing = unknown_options(r.args, known[r.tool])
+        args = r.args + ([r.sweep["parameter"]] if r.sweep and r.sweep["parameter"] != "ranks" else [])
+        missing = unknown_options(args, known[r.tool])
         if missing:
             problems.append(f"{r.name}: {r.tool} has no {', '.join(missing)}")
     if problems:
