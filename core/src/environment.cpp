@@ -111,7 +111,12 @@ std::string kernel_boot_id() {
 
 KernelLeaders kernel_leaders(const Comm& comm, const NodeLayout& layout) {
   const bool leader = layout.local_rank == 0;
-  const std::vector<std::string> ids = comm.gather(leader ? "L" + kernel_boot_id() : std::string());
+  std::string mine;
+  if (leader) {
+    mine = kernel_boot_id();
+    mine.insert(mine.begin(), 'L');
+  }
+  const std::vector<std::string> ids = comm.gather(mine);
   // Rank 0 marks the chosen ranks ('1') in a string of one char per rank.
   std::string chosen;
   int kernels = 0;

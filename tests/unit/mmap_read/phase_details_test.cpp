@@ -17,8 +17,8 @@ MmapPhaseDetails sample() {
   d.readers = 4;
   d.file_bytes = 1000;
   d.unit_bytes = 100;
-  d.page_cache.before = {250, 500};
-  d.page_cache.after = {1000, 1000};
+  d.page_cache.before = {250, 500, {}};
+  d.page_cache.after = {1000, 1000, {}};
   return d;
 }
 
