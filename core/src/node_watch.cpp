@@ -262,10 +262,8 @@ NodeWatchClient::NodeWatchClient(const std::vector<std::string>& addresses, std:
 }
 
 NodeWatchClient::~NodeWatchClient() {
-  if (fd_ < 0) return;
-  if (g_watch_fd.load() == fd_) set_node_watch_fd(-1);
-  write_all(fd_, "B");
-  ::close(fd_);
+  if (fd_ >= 0) write_all(fd_, "B");
+  drop();
 }
 
 void NodeWatchClient::drop() noexcept {

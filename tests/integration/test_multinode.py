@@ -248,14 +248,15 @@ class FakeNodeRuns(unittest.TestCase):
             self.assertEqual([p["name"] for p in r.doc["phases"]], ["write", "read"])
 
     # --- node failure ----------------------------------------------------------------
-    def kill_mid_run(self, kill):
+    def kill_mid_run(self, kill, extra_args=()):
         """Starts ior_like on fnode1 and fnode2 (ranks 0-1, 2-3), calls
         `kill` after two finished phases, and returns (document, stderr)
         once the job ended, which it must within 30 s."""
         with pfsb.temp_dir(pfsb.DISK_TMP) as d:
             doc_path = os.path.join(d, "r.json")
             proc = self.nodes.start([pfsb.tool_path("ior_like"), "-w", "-r", "-i", "100000", "-b", "1m", "-t",
-                                     "256k", "-o", os.path.join(d, "f"), "--quiet", "--json", doc_path], nodes=2)
+                                     "256k", "-o", os.path.join(d, "f"), "--quiet", *extra_args, "--json", doc_path],
+                                    nodes=2)
             try:
                 self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120),
                                 "no checkpoint document appeared")
@@ -308,21 +309,7 @@ class FakeNodeRuns(unittest.TestCase):
         """--no-node-watch: nothing is named, the last checkpoint is the
         document (status interrupted), as before the watch existed. Also shows
         that the named node above comes from the watch, not from elsewhere."""
-        with pfsb.temp_dir(pfsb.DISK_TMP) as d:
-            doc_path = os.path.join(d, "r.json")
-            proc = self.nodes.start([pfsb.tool_path("ior_like"), "-w", "-r", "-i", "100000", "-b", "1m", "-t",
-                                     "256k", "-o", os.path.join(d, "f"), "--quiet", "--no-node-watch", "--json",
-                                     doc_path], nodes=2)
-            try:
-                self.assertTrue(pfsb.wait_for(lambda: len(pfsb.checkpoint_phases(doc_path)) >= 2, 120))
-                self.nodes.kill_node("fnode2")
-                proc.communicate(timeout=30)
-            finally:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                self.nodes.cleanup()
-            with open(doc_path) as f:
-                doc = json.load(f)
+        doc, _ = self.kill_mid_run(lambda: self.nodes.kill_node("fnode2"), ["--no-node-watch"])
         self.assertEqual(doc["status"], "interrupted")
         self.assertFalse([e for e in doc["errors"] if "lost" in e["message"]])
 
